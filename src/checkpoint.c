@@ -4,8 +4,22 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The legacy stream opens with pickle(0x1950a86a20f9469cfc6c): LONG1 of 10
+ * bytes, after PROTO and, from protocol 4, a FRAME. */
 static const unsigned char LEGACY_MAGIC[] = {
-	0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19};
+	0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19};
+
+static int is_legacy(const unsigned char *d, size_t n)
+{
+	size_t at = 2;
+
+	if (n < 2 || d[0] != 0x80)
+		return 0;
+	if (n > at && d[at] == 0x95) /* FRAME + 8-byte length */
+		at += 9;
+	return n >= at + sizeof LEGACY_MAGIC &&
+	       !memcmp(d + at, LEGACY_MAGIC, sizeof LEGACY_MAGIC);
+}
 
 const char *p2o_format_name(enum p2o_format f)
 {
@@ -190,7 +204,7 @@ int p2o_checkpoint_open(struct p2o_checkpoint *ck, const char *path,
 		ck->format = P2O_FMT_ZIP;
 		return zip_load(ck, err);
 	}
-	if (n >= sizeof LEGACY_MAGIC && !memcmp(d, LEGACY_MAGIC, sizeof LEGACY_MAGIC)) {
+	if (is_legacy(d, n)) {
 		ck->format = P2O_FMT_LEGACY;
 		return p2o_legacy_load(ck, err);
 	}

@@ -157,14 +157,8 @@ int p2o_inspect(const char *path, const struct p2o_inspect_opts *opts,
 
 	if (p2o_checkpoint_open(&ck, path, err))
 		goto out;
-	if (p2o_find_weights(&ck, opts->key, &w, err)) {
-		/* without --key, a file with no weights is still worth showing */
-		if (opts->key || err->code != P2O_EFORMAT)
-			goto out;
-		fprintf(stderr, "pth2onnx: note: %s: %s\n", err->where, err->msg);
-		p2o_err_clear(err);
-		memset(&w, 0, sizeof w);
-	}
+	if (p2o_find_weights(&ck, opts->key, &w, err))
+		goto out;
 	if (opts->json)
 		rc = p2o_inspect_json(&ck, &w, opts, out, err);
 	else {

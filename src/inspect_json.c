@@ -10,18 +10,22 @@
 
 /* Exact text for one element: %.9g for float32 and narrower, %.17g for
  * float64, integers as integers. */
+static int put_float(char *buf, size_t cap, double v, int f64)
+{
+	if (isnan(v))
+		return snprintf(buf, cap, "\"nan\"");
+	if (isinf(v))
+		return snprintf(buf, cap, v < 0 ? "\"-inf\"" : "\"inf\"");
+	return snprintf(buf, cap, f64 ? "%.17g" : "%.9g", v);
+}
+
 static int put_value(char *buf, size_t cap, const struct p2o_tensor *t, int64_t i)
 {
-	double v;
-
 	switch (t->dtype) {
 	case P2O_DT_BOOL:
 		return snprintf(buf, cap, "%s", p2o_tensor_get_i64(t, i) ? "true" : "false");
 	case P2O_DT_FLOAT64: case P2O_DT_FLOAT32: case P2O_DT_FLOAT16: case P2O_DT_BFLOAT16:
-		v = p2o_tensor_get_f64(t, i);
-		if (isnan(v)) return snprintf(buf, cap, "\"nan\"");
-		if (isinf(v)) return snprintf(buf, cap, v < 0 ? "\"-inf\"" : "\"inf\"");
-		return snprintf(buf, cap, t->dtype == P2O_DT_FLOAT64 ? "%.17g" : "%.9g", v);
+		return put_float(buf, cap, p2o_tensor_get_f64(t, i), t->dtype == P2O_DT_FLOAT64);
 	case P2O_DT_COMPLEX64: case P2O_DT_COMPLEX128: {
 		struct p2o_tensor part = *t;
 		part.dtype = t->dtype == P2O_DT_COMPLEX64 ? P2O_DT_FLOAT32 : P2O_DT_FLOAT64;
@@ -32,9 +36,13 @@ static int put_value(char *buf, size_t cap, const struct p2o_tensor *t, int64_t 
 		part.shape[t->rank] = 2;
 		part.stride[t->rank] = 1;
 		part.offset = t->offset * 2;
-		const char *fmt = t->dtype == P2O_DT_COMPLEX64 ? "[%.9g, %.9g]" : "[%.17g, %.17g]";
-		return snprintf(buf, cap, fmt, p2o_tensor_get_f64(&part, 2 * i),
-				p2o_tensor_get_f64(&part, 2 * i + 1));
+		int n = snprintf(buf, cap, "[");
+		n += put_float(buf + n, cap - (size_t)n, p2o_tensor_get_f64(&part, 2 * i),
+			       part.dtype == P2O_DT_FLOAT64);
+		n += snprintf(buf + n, cap - (size_t)n, ", ");
+		n += put_float(buf + n, cap - (size_t)n, p2o_tensor_get_f64(&part, 2 * i + 1),
+			       part.dtype == P2O_DT_FLOAT64);
+		return n + snprintf(buf + n, cap - (size_t)n, "]");
 	}
 	default:
 		return snprintf(buf, cap, "%" PRId64, p2o_tensor_get_i64(t, i));

@@ -209,6 +209,16 @@ static void list_keys(const struct p2o_obj *root, char *buf, size_t cap)
 	}
 }
 
+int p2o_no_weights_error(struct p2o_checkpoint *ck, struct p2o_err *err)
+{
+	char keys[700];
+
+	list_keys(ck->root, keys, sizeof keys);
+	return p2o_errf(err, P2O_EFORMAT, ck->path,
+			"found no weights: no state_dict or model in the file%s%s",
+			keys[0] ? "; its top-level keys are: " : "", keys);
+}
+
 int p2o_find_weights(struct p2o_checkpoint *ck, const char *key,
 		     struct p2o_weights *w, struct p2o_err *err)
 {
@@ -226,6 +236,8 @@ int p2o_find_weights(struct p2o_checkpoint *ck, const char *key,
 					keys[0] ? keys : "(the file is not a dict)");
 		}
 		w->key = key;
+	} else if (!root) {
+		return 0;
 	} else if (p2o_holds_weights(root)) {
 		chosen = root;
 		w->key = "";
@@ -250,12 +262,8 @@ int p2o_find_weights(struct p2o_checkpoint *ck, const char *key,
 			w->key = root->u.dict.keys[best]->u.str.s;
 		}
 	}
-	if (!chosen) {
-		list_keys(root, keys, sizeof keys);
-		return p2o_errf(err, P2O_EFORMAT, ck->path,
-				"found no weights: no state_dict or model in the file%s%s",
-				keys[0] ? "; its top-level keys are: " : "", keys);
-	}
+	if (!chosen)
+		return 0; /* w->key stays NULL: the caller decides */
 	/* every other entry that holds weights, for the user to pick */
 	for (size_t i = 0; root->kind == PY_DICT && i < root->u.dict.n; i++) {
 		const struct p2o_obj *k = root->u.dict.keys[i];

@@ -24,9 +24,12 @@ struct p2o_weights {
 	struct p2o_strlist others;   /* other keys holding weights */
 };
 
-/* key: NULL to choose automatically, or a top-level key / dotted path. */
+/* key: NULL to choose automatically, or a top-level key / dotted path.
+ * Without a key, a file that holds no weights is not an error: w->key is
+ * left NULL (p2o_no_weights_error says why, for callers that need them). */
 int p2o_find_weights(struct p2o_checkpoint *ck, const char *key,
 		     struct p2o_weights *w, struct p2o_err *err);
+int p2o_no_weights_error(struct p2o_checkpoint *ck, struct p2o_err *err);
 const struct p2o_tensor *p2o_weights_get(const struct p2o_weights *w,
 					 const char *name);
 
