@@ -83,7 +83,12 @@ static int run(struct machine *m, struct p2o_obj **out)
 			*out = m->stack[0];
 			return 0;
 		case '(': if (pm_push_mark(m)) return -1; break;
-		case '0': if (!pm_pop(m)) return -1; break;
+		case '0': /* POP: with a MARK on top, POP removes the MARK */
+			if (m->nmarks && m->marks[m->nmarks - 1] == m->sp)
+				m->nmarks--;
+			else if (!pm_pop(m))
+				return -1;
+			break;
 		case '1': if (pm_pop_mark(m, &items, &n)) return -1; break;
 		case '2': if (!(a = pm_top(m)) || pm_push(m, a)) return -1; break;
 		case 'N': if (pm_push(m, p2o_obj_new(m->a, PY_NONE))) return -1; break;

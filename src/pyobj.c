@@ -256,9 +256,10 @@ static void repr_rec(struct sbuf *b, const struct p2o_obj *o, int depth)
 		break;
 	case PY_BYTES: putf(b, "<%zu bytes>", o->u.str.len); break;
 	case PY_TUPLE:
-		if (o->flags & P2O_OBJ_SIZE) puts_(b, "torch.Size(");
-		repr_seq(b, &o->u.seq, "(", ")", depth);
-		if (o->flags & P2O_OBJ_SIZE) puts_(b, ")");
+		if (o->flags & P2O_OBJ_SIZE)
+			repr_seq(b, &o->u.seq, "torch.Size([", "])", depth);
+		else
+			repr_seq(b, &o->u.seq, "(", ")", depth);
 		break;
 	case PY_LIST: repr_seq(b, &o->u.seq, "[", "]", depth); break;
 	case PY_SET:

@@ -97,7 +97,7 @@ const char *p2o_class_name(struct p2o_arena *a, const struct p2o_obj *o);
 int p2o_obj_as_int(const struct p2o_obj *o, int64_t *out);
 int p2o_obj_as_double(const struct p2o_obj *o, double *out);
 
-/* Python-like repr into buf (truncated with "…" past `cap`): used for
+/* Python-like repr into buf (truncated with "..." past `cap`): used for
  * summaries and module hyper-parameters. */
 void p2o_repr(const struct p2o_obj *o, char *buf, size_t cap);
 /* Python's repr of a float ("0.1", "1e-05", "100000.0"). */

@@ -55,11 +55,18 @@ static const char *const SAFE_BUILTINS[] = {
 
 static int is_dangerous(const char *module, const char *name)
 {
-	char full[512];
+	char full[512], *part, *save = NULL;
 
 	for (size_t i = 0; i < P2O_ARRAY_LEN(DANGEROUS_MODULES); i++)
 		if (has_prefix(module, DANGEROUS_MODULES[i]))
 			return 1;
+	/* protocol 4 resolves dotted names by getattr: torch + "os.system"
+	 * is os.system.  Any component naming a dangerous module counts. */
+	snprintf(full, sizeof full, "%s", name);
+	for (part = strtok_r(full, ".", &save); part; part = strtok_r(NULL, ".", &save))
+		for (size_t i = 0; i < P2O_ARRAY_LEN(DANGEROUS_MODULES); i++)
+			if (!strcmp(part, DANGEROUS_MODULES[i]) && save && *save)
+				return 1;
 	snprintf(full, sizeof full, "%s.%s", module, name);
 	for (size_t i = 0; i < P2O_ARRAY_LEN(DANGEROUS_NAMES); i++)
 		if (!strcmp(full, DANGEROUS_NAMES[i]))
@@ -69,8 +76,8 @@ static int is_dangerous(const char *module, const char *name)
 
 static int is_allowed(const char *module, const char *name)
 {
-	if (is_dangerous(module, name))
-		return 0;
+	if (is_dangerous(module, name) || strchr(name, '.'))
+		return 0; /* a dotted name reaches through attributes: not allowed */
 	if (has_prefix(module, "torch") || has_prefix(module, "__torch__") ||
 	    has_prefix(module, "numpy") || has_prefix(module, "collections"))
 		return 1;

@@ -14,7 +14,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 GEN_DIR = ROOT / "tests" / "fixtures"
 FIXDIR = Path(os.environ.get("PTH2ONNX_FIXTURES", ROOT / "build" / "fixtures"))
-BIN = Path(os.environ.get("PTH2ONNX", ROOT / "build" / "pth2onnx"))
+# make test / make asan say which build to test through P2O_BUILD
+BUILD = ROOT / os.environ.get("P2O_BUILD", "build")
+BIN = Path(os.environ.get("PTH2ONNX", BUILD / "pth2onnx"))
 # the interpreter that has torch (Debian's); the tests themselves need no torch
 TORCH_PYTHON = os.environ.get("TORCH_PYTHON", "/usr/bin/python3")
 
