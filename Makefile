@@ -16,11 +16,15 @@ WARN    := -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wundef -Wvla -Wcast-align \
            -Wno-format-nonliteral -Wno-format-truncation -Werror
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Isrc -I$(BUILD)/gen
+SAN     ?=
+override CFLAGS += -std=c11 -D_GNU_SOURCE $(WARN) -Isrc -Iopsets -Iconverters -I$(BUILD)/gen $(SAN)
+override LDFLAGS += $(SAN)
 LDLIBS  := -lprotobuf-c -lminizip -lz -lcjson -lm
 
 SRCS    := $(wildcard src/*.c converters/*.c opsets/*.c)
-OBJS    := $(SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/onnx.pb-c.o
+ARCHS   := $(sort $(wildcard samples/*.arch))
+OBJS    := $(SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/onnx.pb-c.o \
+           $(BUILD)/obj/gen/builtin_archs.o
 LIBOBJS := $(filter-out $(BUILD)/obj/src/main.o,$(OBJS))
 DEPSTAMP := $(BUILD)/.deps-ok
 
@@ -57,6 +61,15 @@ $(BUILD)/obj/gen/onnx.pb-c.o: $(BUILD)/gen/onnx.pb-c.c
 	@mkdir -p $(dir $@)
 	$(CC) $(filter-out -Werror -Wmissing-prototypes -Wcast-align,$(CFLAGS)) -c $< -o $@
 
+# ---- built-in architectures: samples/*.arch embedded as C strings ------
+$(BUILD)/gen/builtin_archs.c: $(ARCHS) src/embed_archs.sh
+	@mkdir -p $(dir $@)
+	@sh src/embed_archs.sh $@ $(ARCHS)
+
+$(BUILD)/obj/gen/builtin_archs.o: $(BUILD)/gen/builtin_archs.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
 # ---- the program --------------------------------------------------------
 $(BUILD)/obj/%.o: %.c $(BUILD)/gen/onnx.pb-c.h | $(DEPSTAMP)
 	@mkdir -p $(dir $@)
@@ -79,15 +92,17 @@ unit: $(UNIT_BINS)
 
 # ---- the two README commands --------------------------------------------
 demo: $(BUILD)/pth2onnx
+	@mkdir -p $(BUILD)/demo
 	$(BUILD)/pth2onnx inspect samples/lenet.pth
+	$(BUILD)/pth2onnx convert samples/lenet.pth --arch samples/lenet.arch -o $(BUILD)/demo/lenet.onnx
+	@echo "wrote $(BUILD)/demo/lenet.onnx: open it in Netron, or run it with ONNX Runtime"
 
 test: $(BUILD)/pth2onnx $(UNIT_BINS)
 	@BUILD=$(BUILD) PYTHON=$(PYTHON) sh tests/run.sh
 
 asan:
-	@$(MAKE) --no-print-directory BUILD=build-asan \
-	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	  LDFLAGS="-fsanitize=address,undefined" test
+	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="-O1 -g" \
+	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" test
 
 bench: $(BUILD)/pth2onnx
 	@BUILD=$(BUILD) $(PYTHON) tests/bench.py

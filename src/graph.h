@@ -187,8 +187,9 @@ void p2o_graph_count_uses(struct p2o_graph *g);
 /* A unique name from a hint ("conv1.weight" -> "conv1.weight_1"). */
 const char *p2o_graph_unique_name(struct p2o_graph *g, const char *hint);
 
-/* ---- passes (src/passes.c and friends) ---- */
-int p2o_infer_shapes(struct p2o_graph *g, struct p2o_err *err);
+/* ---- passes (src/passes.c): fold batch norms, drop identities and dead
+ * nodes.  Shapes are inferred node by node as the graph is built
+ * (src/shape_infer.h). ---- */
 int p2o_optimize(struct p2o_graph *g, struct p2o_err *err);
 
 /* ---- the writer (src/onnx_writer.c) ---- */

@@ -1,7 +1,12 @@
 /* main.c — the command line.  The only place that exits: every failure
  * arrives here as a struct p2o_err and becomes one message and an exit
  * status (the error code, see p2o.h). */
+#include "builtin_archs.h"
+#include "convert.h"
 #include "inspect.h"
+#include "opsets.h"
+
+#include <stdlib.h>
 
 #include <stdio.h>
 #include <string.h>
@@ -12,16 +17,42 @@ static const char USAGE[] =
 	"Read PyTorch checkpoints (.pth .pt .tar .ckpt .bin .pkl) without Python.\n"
 	"\n"
 	"commands:\n"
+	"  convert CHECKPOINT --arch ARCH -o OUT.onnx [options]\n"
+	"                      write an ONNX model: the weights of CHECKPOINT with\n"
+	"                      the structure of ARCH (a .arch file or a built-in)\n"
 	"  inspect CHECKPOINT [--key K] [--json [--values]]\n"
 	"                      show the format, the top-level structure, the model\n"
 	"                      tree of a whole pickled model, and every tensor\n"
+	"  archs               list the built-in architectures\n"
 	"\n"
 	"options:\n"
 	"  -h, --help          this help (pth2onnx COMMAND --help for a command)\n"
 	"  --version           print the version\n"
 	"\n"
-	"exit status: 0 success, 2 usage, 3 file unreadable, 4 not a checkpoint\n"
-	"or corrupt, 8 out of memory.\n";
+	"exit status: 0 success, 2 usage, 3 a file cannot be read or written,\n"
+	"4 not a checkpoint or corrupt, 5 error in the architecture description,\n"
+	"6 the weights do not fit the description, 7 a layer or option that\n"
+	"cannot be converted, 8 out of memory, 9 internal error.\n";
+
+static const char CONVERT_USAGE[] =
+	"usage: pth2onnx convert CHECKPOINT --arch ARCH -o OUT.onnx [options]\n"
+	"\n"
+	"ARCH is a .arch file (FILE:MODEL picks one of several models in it) or the\n"
+	"name of a built-in architecture (pth2onnx archs).  The batch dimension of\n"
+	"inputs and outputs stays dynamic (batch_size) unless --static-batch is given.\n"
+	"\n"
+	"  -o, --output FILE       the ONNX file to write (written atomically; never\n"
+	"                          the checkpoint itself)\n"
+	"  --key K                 the weights under key K of a checkpoint dict\n"
+	"  --opset N               ONNX opset, 13 to 21 (default 17)\n"
+	"  --input NAME:DIMS       override an input's shape, e.g. input:1,3,320,320\n"
+	"                          (names stay symbolic: input:batch_size,3,H,W)\n"
+	"  --output-name NAME      name the next graph output (repeatable)\n"
+	"  --static-batch N        fix the batch dimension to N\n"
+	"  --allow-missing         fill weights the checkpoint lacks with zeros\n"
+	"  --allow-unused          ignore checkpoint keys no layer uses\n"
+	"  --no-optimize           keep BatchNormalization and Identity nodes\n"
+	"  -q, --quiet             no summary line\n";
 
 static const char INSPECT_USAGE[] =
 	"usage: pth2onnx inspect CHECKPOINT [--key K] [--json [--values]]\n"
@@ -89,6 +120,114 @@ static int cmd_inspect(int argc, char **argv)
 	return fflush(stdout) ? P2O_EIO : 0;
 }
 
+static int parse_int(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (end == s || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int cmd_convert(int argc, char **argv)
+{
+	struct p2o_convert_opts o = {.opset = P2O_OPSET_DEFAULT, .optimize = 1, .log = stderr};
+	struct p2o_err err = {0};
+	const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
+	const char **outputs = calloc((size_t)argc + 1, sizeof *outputs);
+	int rc = P2O_EUSAGE;
+	long v;
+
+	if (!inputs || !outputs) {
+		fprintf(stderr, "pth2onnx: out of memory\n");
+		rc = P2O_ENOMEM;
+		goto out;
+	}
+	o.inputs = inputs;
+	o.outputs = outputs;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		int has_value = i + 1 < argc;
+#define VALUE() (has_value ? argv[++i] : NULL)
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			fputs(CONVERT_USAGE, stdout);
+			rc = 0;
+			goto out;
+		} else if (!strcmp(a, "--arch") || !strcmp(a, "-a")) {
+			if (!(o.arch = VALUE())) { rc = usage_error("--arch needs a value", NULL); goto out; }
+		} else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+			if (!(o.output = VALUE())) { rc = usage_error("-o needs a file name", NULL); goto out; }
+		} else if (!strcmp(a, "--key")) {
+			if (!(o.key = VALUE())) { rc = usage_error("--key needs a value", NULL); goto out; }
+		} else if (!strcmp(a, "--opset")) {
+			if (!has_value || parse_int(argv[++i], P2O_OPSET_MIN, P2O_OPSET_MAX, &v)) {
+				rc = usage_error("--opset takes a number from 13 to 21", NULL);
+				goto out;
+			}
+			o.opset = (int)v;
+		} else if (!strcmp(a, "--static-batch")) {
+			if (!has_value || parse_int(argv[++i], 1, 1L << 30, &v)) {
+				rc = usage_error("--static-batch takes a positive number", NULL);
+				goto out;
+			}
+			o.static_batch = v;
+		} else if (!strcmp(a, "--input")) {
+			if (!has_value || !strchr(argv[i + 1], ':')) {
+				rc = usage_error("--input takes NAME:DIMS, e.g. input:1,3,224,224", NULL);
+				goto out;
+			}
+			inputs[o.ninputs++] = argv[++i];
+		} else if (!strcmp(a, "--output-name")) {
+			if (!(outputs[o.noutputs++] = VALUE())) { rc = usage_error("--output-name needs a name", NULL); goto out; }
+		} else if (!strcmp(a, "--allow-missing")) {
+			o.allow_missing = 1;
+		} else if (!strcmp(a, "--allow-unused")) {
+			o.allow_unused = 1;
+		} else if (!strcmp(a, "--no-optimize")) {
+			o.optimize = 0;
+		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			o.log = NULL;
+		} else if (a[0] == '-' && a[1]) {
+			rc = usage_error("unknown option", a);
+			goto out;
+		} else if (o.checkpoint) {
+			rc = usage_error("convert takes one checkpoint", a);
+			goto out;
+		} else {
+			o.checkpoint = a;
+		}
+#undef VALUE
+	}
+	if (!o.checkpoint || !o.arch || !o.output) {
+		rc = usage_error(!o.checkpoint ? "convert needs a checkpoint" :
+				 !o.arch ? "convert needs --arch (a .arch file or a built-in name)" :
+				 "convert needs -o OUT.onnx", NULL);
+		goto out;
+	}
+	rc = p2o_convert(&o, &err) ? report(&err) : 0;
+out:
+	free(inputs);
+	free(outputs);
+	return rc;
+}
+
+static int cmd_archs(void)
+{
+	for (size_t i = 0; i < p2o_builtin_archs_count; i++) {
+		const char *t = p2o_builtin_archs[i].text;
+		/* every "model NAME(" line of the file */
+		for (const char *p = t; (p = strstr(p, "model ")); p++)
+			if (p == t || p[-1] == '\n') {
+				const char *e = strpbrk(p + 6, "( \n");
+				printf("%-24.*s %s\n", (int)(e ? e - p - 6 : 0), p + 6,
+				       p2o_builtin_archs[i].file);
+			}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
@@ -103,5 +242,9 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "inspect"))
 		return cmd_inspect(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "convert"))
+		return cmd_convert(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "archs"))
+		return cmd_archs();
 	return usage_error("unknown command", argv[1]);
 }

@@ -1,0 +1,51 @@
+/*
+ * flatten.c — Flatten (layer, start_dim=1) and flatten (torch.flatten,
+ * x.flatten(), start_dim=0).  start_dim=1 to the end -> ONNX Flatten
+ * (axis=1); other spans -> Reshape with 0 (copy) before the span, -1 for
+ * it and the known sizes after it.
+ */
+#include "converter.h"
+
+static int call(struct p2o_ctx *c, struct p2o_module *m, const struct p2o_args *fa,
+		struct p2o_val **out)
+{
+	struct p2o_args a = m ? p2o_module_args(m) : *fa;
+	struct p2o_value *x = p2o_arg_tensor(c, fa, "input"), *ins[2];
+	int64_t start, end, dims[P2O_MAX_RANK], n = 0;
+	struct p2o_node *node;
+
+	if (!x || p2o_arg_int(c, &a, "start_dim", &start) || p2o_arg_int(c, &a, "end_dim", &end))
+		return -1;
+	if (x->rank < 0)
+		return p2o_fail(c, "flatten needs an input of known rank");
+	if (start < 0) start += x->rank;
+	if (end < 0) end += x->rank;
+	if (x->rank == 0 || start < 0 || end >= x->rank || start > end)
+		return p2o_fail(c, "flatten: dimensions out of range");
+	if (start == end) {
+		return p2o_result(c, x, out);
+	}
+	if (start == 1 && end == x->rank - 1) {
+		if (!(node = p2o_emit(c, "Flatten", &x, 1, 1)) || p2o_attr_int(c->g, node, "axis", 1))
+			return -1;
+		return p2o_finish(c, node, out);
+	}
+	for (int64_t d = 0; d < start; d++)
+		dims[n++] = 0;
+	dims[n++] = -1;
+	for (int64_t d = end + 1; d < x->rank; d++) {
+		if (x->dims[d].v < 0)
+			return p2o_fail(c, "flatten: dimension %lld after the span must have a known size",
+					(long long)d);
+		dims[n++] = x->dims[d].v;
+	}
+	ins[0] = x;
+	if (!(ins[1] = p2o_graph_const(c->g, p2o_sprintf(&c->g->arena, "%s.shape", c->name),
+				       P2O_DT_INT64, 1, &n, dims)) ||
+	    !(node = p2o_emit(c, "Reshape", ins, 2, 1)))
+		return c->err->code ? -1 : p2o_fail(c, "out of memory");
+	return p2o_finish(c, node, out);
+}
+
+const struct p2o_converter p2o_cv_flatten_layer = {"Flatten", P2O_CONV_LAYER, "start_dim=1, end_dim=-1", NULL, NULL, call};
+const struct p2o_converter p2o_cv_flatten = {"flatten", 0, "input, start_dim=0, end_dim=-1", NULL, NULL, call};

@@ -1,0 +1,383 @@
+/*
+ * onnx_proto.c — the parts of an ONNX model, for src/onnx_writer.c.
+ *
+ * Each part is a message with one field set: a GraphProto holding one node
+ * packs to exactly the bytes of that repeated-field entry.  emit() counts
+ * a part (size pass: protobuf_c_message_get_packed_size) or packs it
+ * through the writer's ProtobufCBuffer (write pass).  Initializers carry
+ * raw_data.len with no data in the size pass; in the write pass their
+ * bytes come from the mapped checkpoint (plain tensors: no copy), or from
+ * one malloc'd buffer per tensor, freed as soon as it is written.
+ */
+#include "onnx_proto.h"
+#include "opsets.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Count (size pass) or write (write pass) one part. */
+static int emit(struct p2o_onnx_writer *w, const ProtobufCMessage *part)
+{
+	if (!w->out) {
+		w->size += protobuf_c_message_get_packed_size(part);
+		return 0;
+	}
+	protobuf_c_message_pack_to_buffer(part, &w->out->base);
+	if (w->out->failed)
+		return p2o_errf(w->err, P2O_EIO, w->path, "cannot write the model: %s",
+				strerror(w->out->errnum));
+	return 0;
+}
+
+static int32_t onnx_dtype(enum p2o_dtype dt)
+{
+	switch (dt) {
+	case P2O_DT_FLOAT32: return ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT;
+	case P2O_DT_UINT8: return ONNX__TENSOR_PROTO__DATA_TYPE__UINT8;
+	case P2O_DT_INT8: return ONNX__TENSOR_PROTO__DATA_TYPE__INT8;
+	case P2O_DT_INT16: return ONNX__TENSOR_PROTO__DATA_TYPE__INT16;
+	case P2O_DT_INT32: return ONNX__TENSOR_PROTO__DATA_TYPE__INT32;
+	case P2O_DT_INT64: return ONNX__TENSOR_PROTO__DATA_TYPE__INT64;
+	case P2O_DT_BOOL: return ONNX__TENSOR_PROTO__DATA_TYPE__BOOL;
+	case P2O_DT_FLOAT16: return ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT16;
+	case P2O_DT_FLOAT64: return ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE;
+	case P2O_DT_COMPLEX64: return ONNX__TENSOR_PROTO__DATA_TYPE__COMPLEX64;
+	case P2O_DT_COMPLEX128: return ONNX__TENSOR_PROTO__DATA_TYPE__COMPLEX128;
+	case P2O_DT_BFLOAT16: return ONNX__TENSOR_PROTO__DATA_TYPE__BFLOAT16;
+	default: return 0;
+	}
+}
+
+static int elem_type(struct p2o_onnx_writer *w, const struct p2o_value *v, int32_t *out)
+{
+	if (v->dtype == P2O_DT_QINT8 || v->dtype == P2O_DT_QUINT8 ||
+	    v->dtype == P2O_DT_QINT32)
+		return p2o_errf(w->err, P2O_ECONVERT, v->name,
+				"cannot write quantized tensor %s (%s): ONNX has no "
+				"quantized element type; dequantize the model first",
+				v->name, p2o_dtype_info(v->dtype)->name);
+	if (!(*out = onnx_dtype(v->dtype)))
+		return p2o_errf(w->err, P2O_EINTERNAL, v->name,
+				"value %s has no known element type", v->name);
+	return 0;
+}
+
+/* ---- nodes ---- */
+
+static void set_attr(Onnx__AttributeProto *a, const struct p2o_attr *s)
+{
+	onnx__attribute_proto__init(a);
+	a->name = (char *)s->name;
+	a->has_type = 1;
+	switch (s->kind) {
+	case P2O_ATTR_INT:
+		a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT;
+		a->has_i = 1;
+		a->i = s->i;
+		break;
+	case P2O_ATTR_FLOAT:
+		a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT;
+		a->has_f = 1;
+		a->f = s->f;
+		break;
+	case P2O_ATTR_STRING:
+		a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING;
+		a->has_s = 1;
+		a->s.len = s->s ? strlen(s->s) : 0;
+		a->s.data = (uint8_t *)s->s;
+		break;
+	case P2O_ATTR_INTS:
+		a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS;
+		a->n_ints = s->n;
+		a->ints = s->ints;
+		break;
+	case P2O_ATTR_FLOATS:
+		a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS;
+		a->n_floats = s->n;
+		a->floats = s->floats;
+		break;
+	}
+}
+
+static int emit_node(struct p2o_onnx_writer *w, const struct p2o_node *n)
+{
+	Onnx__NodeProto node = ONNX__NODE_PROTO__INIT, *nodep = &node;
+	Onnx__GraphProto part = ONNX__GRAPH_PROTO__INIT;
+	Onnx__AttributeProto *attrs, **attrp;
+	struct p2o_arena a;
+	char **in, **out;
+	int rc = -1;
+
+	p2o_arena_init(&a);
+	in = p2o_alloc_array(&a, n->nin + 1, sizeof *in);
+	out = p2o_alloc_array(&a, n->nout + 1, sizeof *out);
+	attrs = p2o_alloc_array(&a, n->nattrs + 1, sizeof *attrs);
+	attrp = p2o_alloc_array(&a, n->nattrs + 1, sizeof *attrp);
+	if (!in || !out || !attrs || !attrp) {
+		p2o_errf(w->err, P2O_ENOMEM, w->path, "out of memory writing node %s",
+			 n->name);
+		goto done;
+	}
+	for (size_t i = 0; i < n->nin; i++) /* omitted optional input: "" */
+		in[i] = n->inputs[i] ? (char *)n->inputs[i]->name : "";
+	for (size_t i = 0; i < n->nout; i++)
+		out[i] = n->outputs[i] ? (char *)n->outputs[i]->name : "";
+	for (size_t i = 0; i < n->nattrs; i++) {
+		set_attr(&attrs[i], &n->attrs[i]);
+		attrp[i] = &attrs[i];
+	}
+	node.n_input = n->nin;
+	node.input = in;
+	node.n_output = n->nout;
+	node.output = out;
+	node.name = (char *)n->name;
+	node.op_type = (char *)n->op;
+	node.domain = n->domain && *n->domain ? (char *)n->domain : NULL;
+	node.n_attribute = n->nattrs;
+	node.attribute = attrp;
+	part.n_node = 1;
+	part.node = &nodep;
+	rc = emit(w, &part.base);
+done:
+	p2o_arena_free(&a);
+	return rc;
+}
+
+/* ---- initializers ---- */
+
+/* Check initializer v can be written; its data size in *nbytes. */
+static int init_nbytes(struct p2o_onnx_writer *w, const struct p2o_value *v, size_t *nbytes)
+{
+	const struct p2o_const *c = v->konst;
+	size_t numel = 1;
+
+	if (v->rank < 0 || v->rank > P2O_MAX_RANK)
+		return p2o_errf(w->err, P2O_EINTERNAL, v->name,
+				"initializer %s has an unknown shape", v->name);
+	for (int d = 0; d < v->rank; d++) {
+		if (v->dims[d].v < 0)
+			return p2o_errf(w->err, P2O_EINTERNAL, v->name,
+					"initializer %s has an unknown dimension %d",
+					v->name, d);
+		if (p2o_mul_size(numel, (size_t)v->dims[d].v, &numel))
+			return p2o_errf(w->err, P2O_ECONVERT, v->name,
+					"initializer %s is too large", v->name);
+	}
+	if (p2o_mul_size(numel, p2o_dtype_info(v->dtype)->size, nbytes))
+		return p2o_errf(w->err, P2O_ECONVERT, v->name,
+				"initializer %s is too large", v->name);
+	switch (c->kind) {
+	case P2O_CONST_TENSOR:
+		if (!c->tensor || !c->tensor->storage)
+			return p2o_errf(w->err, P2O_ECONVERT, v->name,
+					"tensor %s has no data (a meta tensor)", v->name);
+		if (p2o_tensor_check(c->tensor, v->name, w->err))
+			return -1;
+		if (c->tensor->dtype != v->dtype ||
+		    (uint64_t)p2o_tensor_numel(c->tensor) != numel)
+			return p2o_errf(w->err, P2O_EINTERNAL, v->name,
+					"initializer %s: the graph expects %zu %s "
+					"elements but the tensor has %lld %s", v->name,
+					numel, p2o_dtype_info(v->dtype)->name,
+					(long long)p2o_tensor_numel(c->tensor),
+					p2o_dtype_info(c->tensor->dtype)->name);
+		return 0;
+	case P2O_CONST_BYTES:
+		return c->bytes || !*nbytes ? 0 :
+			p2o_errf(w->err, P2O_EINTERNAL, v->name,
+				 "constant %s has no data", v->name);
+	case P2O_CONST_LAZY:
+		return c->produce ? 0 :
+			p2o_errf(w->err, P2O_EINTERNAL, v->name,
+				 "lazy constant %s has no producer", v->name);
+	}
+	return p2o_errf(w->err, P2O_EINTERNAL, v->name, "bad constant kind");
+}
+
+static int emit_init(struct p2o_onnx_writer *w, const struct p2o_value *v)
+{
+	Onnx__TensorProto t = ONNX__TENSOR_PROTO__INIT, *tp = &t;
+	Onnx__GraphProto part = ONNX__GRAPH_PROTO__INIT;
+	const struct p2o_const *c = v->konst;
+	int64_t dims[P2O_MAX_RANK];
+	void *buf = NULL;
+	size_t nbytes = 0;
+	int rc = -1;
+
+	if (elem_type(w, v, &t.data_type) || init_nbytes(w, v, &nbytes))
+		return -1;
+	t.has_data_type = 1;
+	t.name = (char *)v->name;
+	t.doc_string = (char *)v->doc;
+	for (int d = 0; d < v->rank; d++)
+		dims[d] = v->dims[d].v;
+	t.n_dims = (size_t)v->rank;
+	t.dims = dims;
+	t.has_raw_data = 1;
+	t.raw_data.len = nbytes; /* all get_packed_size needs */
+	if (w->out) {
+		const void *data = NULL;
+		if (c->kind == P2O_CONST_BYTES)
+			data = c->bytes;
+		else if (c->kind == P2O_CONST_TENSOR)
+			data = p2o_tensor_plain_data(c->tensor); /* zero copy */
+		if (!data && nbytes) {
+			if (!(buf = malloc(nbytes))) {
+				p2o_errf(w->err, P2O_ENOMEM, v->name,
+					 "out of memory: %zu bytes for initializer %s",
+					 nbytes, v->name);
+				goto done;
+			}
+			if (c->kind == P2O_CONST_TENSOR) {
+				p2o_tensor_read(c->tensor, buf);
+			} else if (c->produce(c, buf, w->err)) {
+				p2o_errf(w->err, P2O_EINTERNAL, v->name,
+					 "cannot compute constant %s", v->name);
+				goto done;
+			}
+			data = buf;
+		}
+		t.raw_data.data = (uint8_t *)data;
+	}
+	part.n_initializer = 1;
+	part.initializer = &tp;
+	rc = emit(w, &part.base);
+done:
+	free(buf);
+	return rc;
+}
+
+/* ---- inputs, outputs, value_info ---- */
+
+enum vi_field { VI_INPUT, VI_OUTPUT, VI_VALUE };
+
+static int emit_value_info(struct p2o_onnx_writer *w, const struct p2o_value *v,
+			   enum vi_field field)
+{
+	Onnx__ValueInfoProto vi = ONNX__VALUE_INFO_PROTO__INIT, *vip = &vi;
+	Onnx__TypeProto type = ONNX__TYPE_PROTO__INIT;
+	Onnx__TypeProto__Tensor tensor = ONNX__TYPE_PROTO__TENSOR__INIT;
+	Onnx__TensorShapeProto shape = ONNX__TENSOR_SHAPE_PROTO__INIT;
+	Onnx__TensorShapeProto__Dimension dims[P2O_MAX_RANK], *dimp[P2O_MAX_RANK];
+	Onnx__GraphProto part = ONNX__GRAPH_PROTO__INIT;
+
+	if (elem_type(w, v, &tensor.elem_type))
+		return -1;
+	if (v->rank > P2O_MAX_RANK)
+		return p2o_errf(w->err, P2O_EINTERNAL, v->name, "bad rank %d", v->rank);
+	tensor.has_elem_type = 1;
+	for (int d = 0; d < v->rank; d++) {
+		onnx__tensor_shape_proto__dimension__init(&dims[d]);
+		if (v->dims[d].v >= 0) {
+			dims[d].value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
+			dims[d].dim_value = v->dims[d].v;
+		} else if (v->dims[d].sym) {
+			dims[d].value_case = ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM;
+			dims[d].dim_param = (char *)v->dims[d].sym;
+		}
+		dimp[d] = &dims[d];
+	}
+	if (v->rank >= 0) { /* unknown rank: no shape at all */
+		shape.n_dim = (size_t)v->rank;
+		shape.dim = dimp;
+		tensor.shape = &shape;
+	}
+	type.value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
+	type.tensor_type = &tensor;
+	vi.name = (char *)v->name;
+	vi.type = &type;
+	if (field == VI_INPUT) {
+		part.n_input = 1;
+		part.input = &vip;
+	} else if (field == VI_OUTPUT) {
+		part.n_output = 1;
+		part.output = &vip;
+	} else {
+		part.n_value_info = 1;
+		part.value_info = &vip;
+	}
+	return emit(w, &part.base);
+}
+
+/* The GraphProto's fields in field-number order: node 1, name 2,
+ * initializer 5, input 11, output 12, value_info 13. */
+int p2o_onnx_emit_graph(struct p2o_onnx_writer *w)
+{
+	const struct p2o_graph *g = w->g;
+	Onnx__GraphProto part = ONNX__GRAPH_PROTO__INIT;
+
+	for (size_t i = 0; i < g->nnodes; i++)
+		if (!g->nodes[i]->dead && emit_node(w, g->nodes[i]))
+			return -1;
+	part.name = (char *)g->name;
+	if (emit(w, &part.base))
+		return -1;
+	for (size_t i = 0; i < g->ninits; i++)
+		if (g->inits[i]->nuses > 0 && g->inits[i]->konst &&
+		    emit_init(w, g->inits[i]))
+			return -1;
+	for (size_t i = 0; i < g->ninputs; i++)
+		if (emit_value_info(w, g->inputs[i], VI_INPUT))
+			return -1;
+	for (size_t i = 0; i < g->noutputs; i++)
+		if (emit_value_info(w, g->outputs[i], VI_OUTPUT))
+			return -1;
+	for (size_t i = 0; i < g->nnodes; i++) {
+		const struct p2o_node *n = g->nodes[i];
+		for (size_t k = 0; !n->dead && k < n->nout; k++) {
+			const struct p2o_value *v = n->outputs[k];
+			if (v && !(v->flags & P2O_VAL_OUTPUT) &&
+			    v->dtype != P2O_DT_INVALID &&
+			    emit_value_info(w, v, VI_VALUE))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- the model around the graph ---- */
+
+/* tail == 0: fields 1-6 (before the graph); tail == 1: fields 8 and 14. */
+int p2o_onnx_emit_model(struct p2o_onnx_writer *w, int tail)
+{
+	const struct p2o_graph *g = w->g;
+	Onnx__ModelProto m = ONNX__MODEL_PROTO__INIT;
+	Onnx__OperatorSetIdProto opset = ONNX__OPERATOR_SET_ID_PROTO__INIT;
+	Onnx__OperatorSetIdProto *opsetp = &opset;
+	Onnx__StringStringEntryProto *props = NULL, **propp = NULL;
+	int rc = -1;
+
+	if (!tail) {
+		m.has_ir_version = 1;
+		m.ir_version = g->opset->ir_version;
+		m.producer_name = "pth2onnx";
+		m.producer_version = P2O_VERSION;
+		m.doc_string = (char *)g->doc;
+		return emit(w, &m.base);
+	}
+	opset.domain = "";
+	opset.has_version = 1;
+	opset.version = g->opset->version;
+	m.n_opset_import = 1;
+	m.opset_import = &opsetp;
+	props = calloc(g->nmeta + 1, sizeof *props);
+	propp = calloc(g->nmeta + 1, sizeof *propp);
+	if (!props || !propp) {
+		p2o_errf(w->err, P2O_ENOMEM, w->path, "out of memory");
+		goto done;
+	}
+	for (size_t i = 0; i < g->nmeta; i++) {
+		onnx__string_string_entry_proto__init(&props[i]);
+		props[i].key = (char *)g->meta[i].key;
+		props[i].value = (char *)g->meta[i].value;
+		propp[i] = &props[i];
+	}
+	m.n_metadata_props = g->nmeta;
+	m.metadata_props = propp;
+	rc = emit(w, &m.base);
+done:
+	free(props);
+	free(propp);
+	return rc;
+}
+

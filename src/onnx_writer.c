@@ -1,0 +1,191 @@
+/*
+ * onnx_writer.c — serialise a graph (graph.h) as an ONNX ModelProto.
+ *
+ * The model is streamed, never built in memory.  Protobuf lets a message
+ * be written as the concatenation of its fields, so the writer cuts the
+ * model into parts and packs each one as a message with a single field
+ * set: a GraphProto holding one node, one initializer or one value_info
+ * packs to exactly that repeated-field entry (tag, length, body).
+ *
+ *   ModelProto fields 1..6      a ModelProto without graph
+ *   field 7 (graph)             tag 0x3a + varint length, framed by hand,
+ *                               then the GraphProto parts one by one
+ *   fields 8 and 14             a ModelProto with opset_import, metadata
+ *
+ * Two passes run the same code: the size pass adds up
+ * protobuf_c_message_get_packed_size of every part (initializers carry
+ * raw_data.len with no data, so nothing is read or produced), which gives
+ * the graph's length prefix and the 2 GiB check before anything is
+ * created; the write pass packs the parts through a ProtobufCBuffer that
+ * fwrite()s.  Plain checkpoint tensors go straight from the mapping to the
+ * file; other tensors and lazy constants get one buffer each, freed at
+ * once, so the peak heap is about the largest single tensor.  Parts come
+ * in field-number order, so the file is canonical protobuf: packing the
+ * whole ModelProto at once would give the same bytes.
+ *
+ * The parts are built in src/onnx_proto.c.  This file does the framing,
+ * the size check and the file: the model is written as <path>.tmp-XXXXXX
+ * next to path and renamed onto it at the end; on failure the temporary
+ * is removed and path is left untouched.
+ */
+#include "onnx_proto.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* raw_data is little-endian; tensors are written as they lie in memory. */
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "pth2onnx supports little-endian hosts only (ONNX raw_data is little-endian)"
+#endif
+
+#define ONNX_MAX_BYTES 0x7fffffffu /* protobuf's limit: 2 GiB - 1 */
+#define MODEL_GRAPH_TAG 0x3a       /* ModelProto.graph: field 7, length-delimited */
+
+static void sink_append(ProtobufCBuffer *b, size_t len, const uint8_t *data)
+{
+	struct p2o_onnx_sink *s = (struct p2o_onnx_sink *)b;
+
+	if (s->failed || !len)
+		return;
+	errno = 0;
+	if (fwrite(data, 1, len, s->f) != len) {
+		s->failed = 1;
+		s->errnum = errno ? errno : EIO;
+		return;
+	}
+	s->written += len;
+}
+
+static size_t varint(unsigned char *out, uint64_t v)
+{
+	size_t n = 0;
+
+	for (; v >= 0x80; v >>= 7)
+		out[n++] = (unsigned char)(v | 0x80);
+	out[n++] = (unsigned char)v;
+	return n;
+}
+
+/* Refuse a directory and the input checkpoint itself. */
+static int check_target(const char *path, const char *protect, struct p2o_err *err)
+{
+	struct stat out, in;
+
+	if (stat(path, &out) != 0)
+		return 0; /* not there yet; mkstemp reports an unusable directory */
+	if (S_ISDIR(out.st_mode))
+		return p2o_errf(err, P2O_EIO, path, "cannot write the model: %s is a directory",
+				path);
+	if (protect && stat(protect, &in) == 0 && in.st_dev == out.st_dev &&
+	    in.st_ino == out.st_ino)
+		return p2o_errf(err, P2O_EIO, path,
+				"refusing to overwrite the input checkpoint %s: "
+				"choose another output file", protect);
+	return 0;
+}
+
+int p2o_write_onnx(const struct p2o_graph *g, const char *path,
+		   const char *protect, struct p2o_err *err)
+{
+	struct p2o_onnx_writer w = {g, path, err, NULL, 0};
+	struct p2o_onnx_sink out;
+	uint64_t head, body, total;
+	unsigned char frame[16];
+	size_t nframe;
+	char *tmp = NULL;
+	FILE *f = NULL;
+	mode_t mask;
+	int fd, closed, created = 0, rc = -1;
+
+	if (!path || !*path)
+		return p2o_errf(err, P2O_EUSAGE, "", "no output file name");
+	if (!g->opset)
+		return p2o_errf(err, P2O_EINTERNAL, path, "the graph has no opset");
+	if (check_target(path, protect, err))
+		return -1;
+
+	/* Size pass: validates everything and fixes the graph's length. */
+	if (p2o_onnx_emit_model(&w, 0))
+		return -1;
+	head = w.size;
+	w.size = 0;
+	if (p2o_onnx_emit_graph(&w))
+		return -1;
+	body = w.size;
+	if (p2o_onnx_emit_model(&w, 1))
+		return -1;
+	frame[0] = MODEL_GRAPH_TAG;
+	nframe = 1 + varint(frame + 1, body);
+	total = head + nframe + w.size; /* w.size: graph body + tail */
+	if (total > ONNX_MAX_BYTES)
+		return p2o_errf(err, P2O_ECONVERT, path,
+				"the model is %llu bytes: ONNX files over 2 GB need "
+				"external data, which is not supported yet",
+				(unsigned long long)total);
+
+	/* Write pass, into a temporary file next to path. */
+	if (!(tmp = malloc(strlen(path) + sizeof ".tmp-XXXXXX"))) {
+		p2o_errf(err, P2O_ENOMEM, path, "out of memory");
+		goto done;
+	}
+	sprintf(tmp, "%s.tmp-XXXXXX", path);
+	if ((fd = mkstemp(tmp)) < 0) {
+		p2o_errf(err, P2O_EIO, path, "cannot create %s: %s", tmp, strerror(errno));
+		goto done;
+	}
+	created = 1;
+	mask = umask(0); /* mkstemp makes 0600: give the usual 0666 & ~umask */
+	umask(mask);
+	if (fchmod(fd, 0666 & ~mask) != 0) {
+		/* not fatal: the model stays readable by its owner */
+	}
+	if (!(f = fdopen(fd, "wb"))) {
+		p2o_errf(err, P2O_EIO, path, "cannot open %s: %s", tmp, strerror(errno));
+		close(fd);
+		goto done;
+	}
+	setvbuf(f, NULL, _IOFBF, 1 << 20);
+	memset(&out, 0, sizeof out);
+	out.base.append = sink_append;
+	out.f = f;
+	w.out = &out;
+	if (p2o_onnx_emit_model(&w, 0))
+		goto done;
+	sink_append(&out.base, nframe, frame);
+	if (p2o_onnx_emit_graph(&w) || p2o_onnx_emit_model(&w, 1))
+		goto done;
+	if (out.written != total) {
+		p2o_errf(err, P2O_EINTERNAL, path, "wrote %llu bytes, expected %llu",
+			 (unsigned long long)out.written, (unsigned long long)total);
+		goto done;
+	}
+	errno = 0;
+	if (fflush(f) != 0 || ferror(f)) {
+		p2o_errf(err, P2O_EIO, path, "cannot write the model: %s",
+			 strerror(errno ? errno : EIO));
+		goto done;
+	}
+	closed = fclose(f);
+	f = NULL;
+	if (closed != 0) {
+		p2o_errf(err, P2O_EIO, path, "cannot write the model: %s", strerror(errno));
+		goto done;
+	}
+	if (rename(tmp, path) != 0) {
+		p2o_errf(err, P2O_EIO, path, "cannot rename %s to %s: %s", tmp, path,
+			 strerror(errno));
+		goto done;
+	}
+	rc = 0;
+done:
+	if (f)
+		fclose(f);
+	if (rc && created)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}

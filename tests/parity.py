@@ -1,0 +1,136 @@
+"""The parity harness: a model defined in PyTorch, saved, converted by
+pth2onnx, checked by onnx.checker and run by ONNX Runtime at batch 1 and 3,
+must give PyTorch's numbers (max relative error <= 1e-4).
+
+Relative error here is max|onnx - torch| / max(|torch|) over each output:
+the error measured against the size of the output, so near-zero elements
+do not make it meaningless.
+
+Untrained defaults hide bugs (BatchNorm's running statistics start at 0/1,
+some heads start at zero), so `randomize` replaces every batch-norm statistic
+and affine parameter, and every parameter initialised to a constant, with
+random values before saving.
+"""
+import json
+import os
+import subprocess
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+
+from helpers import BIN, ROOT
+
+ORT_RUNNER = ROOT / "tests" / "ort" / "run.js"
+MAX_REL_ERR = 1e-4
+
+
+def randomize(model, seed=0):
+    """Random BN statistics/affine and no constant-initialised parameter."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+                if m.running_mean is not None:
+                    m.running_mean.copy_(torch.randn(m.num_features, generator=g) * 0.5)
+                    m.running_var.copy_(torch.rand(m.num_features, generator=g) * 1.5 + 0.25)
+                    m.num_batches_tracked.fill_(17)
+                if m.affine:
+                    m.weight.copy_(torch.rand(m.num_features, generator=g) + 0.5)
+                    m.bias.copy_(torch.randn(m.num_features, generator=g) * 0.2)
+        for p in model.parameters():
+            flat = p.detach().flatten()
+            if flat.numel() > 1 and bool((flat == flat[0]).all()):
+                p.copy_(torch.randn(p.shape, generator=g) * 0.1)
+    return model
+
+
+def save_forms(model, directory, forms):
+    """Save the model's weights in each requested form; yields (form, path)."""
+    sd = model.state_dict()
+    for form in forms:
+        path = Path(directory) / f"{form}.pth"
+        if form == "state_dict":
+            torch.save(sd, path)
+        elif form == "legacy":
+            torch.save(sd, path, _use_new_zipfile_serialization=False)
+        elif form == "checkpoint":
+            opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+            torch.save({"epoch": 7, "model_state_dict": sd,
+                        "optimizer_state_dict": opt.state_dict(), "loss": 0.25}, path)
+        elif form == "dataparallel":
+            torch.save(torch.nn.DataParallel(model).state_dict(), path)
+        else:
+            raise ValueError(form)
+        yield form, path
+
+
+def convert(checkpoint, arch, out, *extra):
+    res = subprocess.run([str(BIN), "convert", str(checkpoint), "--arch", str(arch),
+                          "-o", str(out), "-q", *extra],
+                         capture_output=True, text=True, timeout=120)
+    return res
+
+
+def run_ort(model_path, feeds, workdir):
+    """feeds: {name: np.ndarray}; returns the list of outputs."""
+    inputs = []
+    for i, (name, arr) in enumerate(feeds.items()):
+        f = Path(workdir) / f"in{i}.bin"
+        arr = np.ascontiguousarray(arr)
+        f.write_bytes(arr.tobytes())
+        inputs.append({"name": name, "dims": list(arr.shape), "dtype": str(arr.dtype), "file": str(f)})
+    jobs = Path(workdir) / "jobs.json"
+    jobs.write_text(json.dumps([{"model": str(model_path), "inputs": inputs,
+                                 "out_prefix": str(Path(workdir) / "out")}]))
+    res = subprocess.run(["node", str(ORT_RUNNER), str(jobs)], capture_output=True,
+                         text=True, timeout=300)
+    assert res.returncode == 0, f"ONNX Runtime failed:\n{res.stderr}"
+    outs = []
+    for line in res.stdout.splitlines():
+        for o in json.loads(line)["outputs"]:
+            data = np.fromfile(o["file"], dtype=np.dtype(o["dtype"]))
+            outs.append(data.reshape(o["dims"]))
+    return outs
+
+
+def rel_err(got, want):
+    want = want.astype(np.float64)
+    scale = max(float(np.abs(want).max()), 1e-6)
+    return float(np.abs(got.astype(np.float64) - want).max()) / scale
+
+
+def check_model(model, arch, input_shape, forms=("state_dict", "legacy", "checkpoint",
+                                                 "dataparallel"),
+                opsets=(13, 17), batches=(1, 3), extra=(), seed=0):
+    """Save `model` in each form, convert at each opset, check and compare.
+    Returns a list of (form, opset, batch, rel_err) for reporting."""
+    model = randomize(model, seed).eval()
+    report = []
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        rng = np.random.default_rng(seed)
+        xs = {b: rng.standard_normal((b, *input_shape)).astype(np.float32) for b in batches}
+        with torch.no_grad():
+            want = {b: model(torch.from_numpy(xs[b])) for b in batches}
+        for form, ckpt in save_forms(model, tmp, forms):
+            for opset in opsets:
+                out = tmp / f"{form}_{opset}.onnx"
+                res = convert(ckpt, arch, out, "--opset", str(opset), *extra)
+                assert res.returncode == 0, f"{form}/opset {opset}: convert failed:\n{res.stderr}"
+                onnx.checker.check_model(str(out), full_check=True)
+                m = onnx.load(str(out))
+                name = m.graph.input[0].name
+                for b in batches:
+                    got = run_ort(out, {name: xs[b]}, tmp)
+                    ref = want[b] if isinstance(want[b], (tuple, list)) else [want[b]]
+                    assert len(got) == len(ref)
+                    for g, w in zip(got, ref):
+                        w = w.numpy()
+                        assert g.shape == w.shape, f"{form}/opset {opset}/batch {b}: shape {g.shape} != {w.shape}"
+                        e = rel_err(g, w)
+                        report.append((form, opset, b, e))
+                        assert e <= MAX_REL_ERR, f"{form}/opset {opset}/batch {b}: relative error {e:.3g}"
+    return report
