@@ -60,4 +60,74 @@ int arch_lex(struct p2o_arena *a, const struct p2o_src *src,
 	     struct arch_tokens *out, struct p2o_err *err);
 void arch_tokens_free(struct arch_tokens *t);
 
+/* ---- inside the lexer: shared by arch_lexer.c and arch_lexer_literals.c
+ * (number and string literals); nothing else uses these. ---- */
+
+#define P2O_LEX_MAX_INDENT 256 /* the parser stops at 200 anyway */
+
+struct lexer {
+	struct p2o_arena *a;
+	struct p2o_err *err;
+	const char *s;
+	size_t n, i;
+	int line;
+	size_t line_start;
+	int depth;        /* open brackets */
+	int fresh;        /* no token yet on this physical line */
+	int logical;      /* the logical line has tokens */
+	int end_line, end_col; /* end of the last real token */
+	int indents[P2O_LEX_MAX_INDENT];
+	int nind;
+	struct arch_tokens *out;
+	size_t cap;
+	int failed;       /* a TK_ERROR was emitted */
+};
+
+static inline int p2o_lex_col_of(const struct lexer *lx, size_t off)
+{
+	return (int)(off - lx->line_start) + 1;
+}
+
+static inline int p2o_lex_peekc(const struct lexer *lx, size_t k)
+{
+	return lx->i + k < lx->n ? (unsigned char)lx->s[lx->i + k] : -1;
+}
+
+static inline void p2o_lex_newline_at(struct lexer *lx, size_t off)
+{
+	lx->line++;
+	lx->line_start = off + 1;
+	lx->fresh = 1;
+}
+
+static inline int p2o_lex_is_ident(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+	       (c >= '0' && c <= '9');
+}
+
+static inline int p2o_lex_digit_val(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return 99;
+}
+
+/* A real token from off to the current position (arch_lexer.c). */
+struct arch_token *p2o_lex_emit(struct lexer *lx, enum arch_tok_kind kind,
+				size_t off, int line, int col);
+/* End the stream with a TK_ERROR.  Returns -1 (stop lexing). */
+int p2o_lex_error(struct lexer *lx, int line, int col, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* The literal at lx->i (arch_lexer_literals.c): a number, or a string
+ * whose prefix (r or u, raw or not) starts at start.  0, or -1 after an
+ * error token or when out of memory. */
+int p2o_lex_number(struct lexer *lx);
+int p2o_lex_string(struct lexer *lx, size_t start, int raw);
+
 #endif

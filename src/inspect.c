@@ -22,7 +22,8 @@ void p2o_summary(struct p2o_checkpoint *ck, const struct p2o_obj *v,
 	if (p2o_is_module(v)) {
 		cls = v->u.object.cls && v->u.object.cls->kind == PY_GLOBAL ?
 			      v->u.object.cls->u.global.name : "?";
-		snprintf(buf, cap, "%s (a whole pickled module)", cls);
+		snprintf(buf, cap, "%s (a whole %s module)", cls,
+			 strncmp(v->u.object.cls->u.global.module, "__torch__", 9) ? "pickled" : "TorchScript");
 		return;
 	}
 	if (p2o_holds_weights(v)) {
@@ -49,12 +50,12 @@ void p2o_summary(struct p2o_checkpoint *ck, const struct p2o_obj *v,
 static void print_tree(FILE *out, const struct p2o_obj *m, const char *name,
 		       int depth)
 {
-	const struct p2o_obj *kids = p2o_attr(m, "_modules");
+	const struct p2o_dict *kids = p2o_module_children(m);
 	char line[1024];
 	size_t nkids = 0;
 
-	for (size_t i = 0; kids && kids->kind == PY_DICT && i < kids->u.dict.n; i++)
-		nkids += p2o_is_module(kids->u.dict.vals[i]);
+	for (size_t i = 0; kids && i < kids->n; i++)
+		nkids += p2o_is_module(kids->vals[i]);
 	p2o_module_repr(m, line, sizeof line);
 	fprintf(out, "%*s%s%s%s", depth * 2, "", name ? "(" : "", name ? name : "",
 		name ? "): " : "");
@@ -64,10 +65,9 @@ static void print_tree(FILE *out, const struct p2o_obj *m, const char *name,
 	}
 	line[strlen(line) - 1] = 0; /* drop ')' and list the children */
 	fprintf(out, "%s\n", line);
-	for (size_t i = 0; i < kids->u.dict.n; i++)
-		if (p2o_is_module(kids->u.dict.vals[i]) && kids->u.dict.keys[i]->kind == PY_STR)
-			print_tree(out, kids->u.dict.vals[i], kids->u.dict.keys[i]->u.str.s,
-				   depth + 1);
+	for (size_t i = 0; i < kids->n; i++)
+		if (p2o_is_module(kids->vals[i]) && kids->keys[i]->kind == PY_STR)
+			print_tree(out, kids->vals[i], kids->keys[i]->u.str.s, depth + 1);
 	fprintf(out, "%*s)\n", depth * 2, "");
 }
 

@@ -75,7 +75,7 @@ static cJSON *module_json(struct p2o_arena *a, const struct p2o_obj *m,
 			  const char *name, int depth)
 {
 	cJSON *j = cJSON_CreateObject(), *kids = cJSON_CreateArray();
-	const struct p2o_obj *children = p2o_attr(m, "_modules");
+	const struct p2o_dict *children = p2o_module_children(m);
 	const char *cls = p2o_class_name(a, m);
 	char line[1024];
 
@@ -83,13 +83,10 @@ static cJSON *module_json(struct p2o_arena *a, const struct p2o_obj *m,
 	cJSON_AddStringToObject(j, "name", name);
 	cJSON_AddStringToObject(j, "class", cls ? cls : "");
 	cJSON_AddStringToObject(j, "repr", line);
-	for (size_t i = 0; depth < 64 && children && children->kind == PY_DICT &&
-			   i < children->u.dict.n; i++)
-		if (p2o_is_module(children->u.dict.vals[i]) &&
-		    children->u.dict.keys[i]->kind == PY_STR)
-			cJSON_AddItemToArray(kids, module_json(a, children->u.dict.vals[i],
-							       children->u.dict.keys[i]->u.str.s,
-							       depth + 1));
+	for (size_t i = 0; depth < 64 && children && i < children->n; i++)
+		if (p2o_is_module(children->vals[i]) && children->keys[i]->kind == PY_STR)
+			cJSON_AddItemToArray(kids, module_json(a, children->vals[i],
+							       children->keys[i]->u.str.s, depth + 1));
 	cJSON_AddItemToObject(j, "children", kids);
 	return j;
 }

@@ -41,13 +41,14 @@ static const char CONVERT_USAGE[] =
 	"name of a built-in architecture (pth2onnx archs).  The batch dimension of\n"
 	"inputs and outputs stays dynamic (batch_size) unless --static-batch is given.\n"
 	"\n"
-	"  -o, --output FILE       the ONNX file to write (written atomically; never\n"
+	"  -o FILE                 the ONNX file to write (written atomically; never\n"
 	"                          the checkpoint itself)\n"
 	"  --key K                 the weights under key K of a checkpoint dict\n"
 	"  --opset N               ONNX opset, 13 to 21 (default 17)\n"
 	"  --input NAME:DIMS       override an input's shape, e.g. input:1,3,320,320\n"
 	"                          (names stay symbolic: input:batch_size,3,H,W)\n"
-	"  --output-name NAME      name the next graph output (repeatable)\n"
+	"  --output NAME           name the next graph output (repeatable; default:\n"
+	"                          the names after -> in the description)\n"
 	"  --static-batch N        fix the batch dimension to N\n"
 	"  --allow-missing         fill weights the checkpoint lacks with zeros\n"
 	"  --allow-unused          ignore checkpoint keys no layer uses\n"
@@ -157,7 +158,7 @@ static int cmd_convert(int argc, char **argv)
 			goto out;
 		} else if (!strcmp(a, "--arch") || !strcmp(a, "-a")) {
 			if (!(o.arch = VALUE())) { rc = usage_error("--arch needs a value", NULL); goto out; }
-		} else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+		} else if (!strcmp(a, "-o")) {
 			if (!(o.output = VALUE())) { rc = usage_error("-o needs a file name", NULL); goto out; }
 		} else if (!strcmp(a, "--key")) {
 			if (!(o.key = VALUE())) { rc = usage_error("--key needs a value", NULL); goto out; }
@@ -179,8 +180,8 @@ static int cmd_convert(int argc, char **argv)
 				goto out;
 			}
 			inputs[o.ninputs++] = argv[++i];
-		} else if (!strcmp(a, "--output-name")) {
-			if (!(outputs[o.noutputs++] = VALUE())) { rc = usage_error("--output-name needs a name", NULL); goto out; }
+		} else if (!strcmp(a, "--output")) {
+			if (!(outputs[o.noutputs++] = VALUE())) { rc = usage_error("--output needs a name", NULL); goto out; }
 		} else if (!strcmp(a, "--allow-missing")) {
 			o.allow_missing = 1;
 		} else if (!strcmp(a, "--allow-unused")) {

@@ -44,6 +44,15 @@ int p2o_is_module(const struct p2o_obj *o)
 	       !strncmp(o->u.object.cls->u.global.module, "__torch__", 9);
 }
 
+const struct p2o_dict *p2o_module_children(const struct p2o_obj *m)
+{
+	const struct p2o_obj *d = p2o_attr(m, "_modules");
+
+	if (!d && m && m->kind == PY_OBJECT)
+		d = m->u.object.state; /* TorchScript: submodules are attributes */
+	return d && d->kind == PY_DICT ? &d->u.dict : NULL;
+}
+
 int p2o_holds_weights(const struct p2o_obj *o)
 {
 	return is_state_dict(o) || p2o_is_module(o);

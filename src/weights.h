@@ -37,5 +37,8 @@ const struct p2o_tensor *p2o_weights_get(const struct p2o_weights *w,
 int p2o_holds_weights(const struct p2o_obj *o);
 /* Is it an nn.Module (pickled whole) or a TorchScript module? */
 int p2o_is_module(const struct p2o_obj *o);
+/* The dict whose module-valued entries are m's children: `_modules` of a
+ * pickled nn.Module, the attributes of a TorchScript module. */
+const struct p2o_dict *p2o_module_children(const struct p2o_obj *m);
 
 #endif

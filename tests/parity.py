@@ -106,15 +106,18 @@ def check_model(model, arch, input_shape, forms=("state_dict", "legacy", "checkp
                                                  "dataparallel"),
                 opsets=(13, 17), batches=(1, 3), extra=(), seed=0):
     """Save `model` in each form, convert at each opset, check and compare.
-    Returns a list of (form, opset, batch, rel_err) for reporting."""
+    input_shape: one shape without the batch, or a list of them for several
+    inputs.  Returns a list of (form, opset, batch, rel_err) for reporting."""
     model = randomize(model, seed).eval()
+    shapes = input_shape if isinstance(input_shape, list) else [input_shape]
     report = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         rng = np.random.default_rng(seed)
-        xs = {b: rng.standard_normal((b, *input_shape)).astype(np.float32) for b in batches}
+        xs = {b: [rng.standard_normal((b, *s)).astype(np.float32) for s in shapes]
+              for b in batches}
         with torch.no_grad():
-            want = {b: model(torch.from_numpy(xs[b])) for b in batches}
+            want = {b: model(*[torch.from_numpy(x) for x in xs[b]]) for b in batches}
         for form, ckpt in save_forms(model, tmp, forms):
             for opset in opsets:
                 out = tmp / f"{form}_{opset}.onnx"
@@ -122,9 +125,9 @@ def check_model(model, arch, input_shape, forms=("state_dict", "legacy", "checkp
                 assert res.returncode == 0, f"{form}/opset {opset}: convert failed:\n{res.stderr}"
                 onnx.checker.check_model(str(out), full_check=True)
                 m = onnx.load(str(out))
-                name = m.graph.input[0].name
+                names = [i.name for i in m.graph.input]
                 for b in batches:
-                    got = run_ort(out, {name: xs[b]}, tmp)
+                    got = run_ort(out, dict(zip(names, xs[b])), tmp)
                     ref = want[b] if isinstance(want[b], (tuple, list)) else [want[b]]
                     assert len(got) == len(ref)
                     for g, w in zip(got, ref):

@@ -3,6 +3,9 @@ opsets 13 and 17 against PyTorch (see parity.py), and the error messages of
 a wrong description."""
 import subprocess
 
+import onnx
+import onnx.numpy_helper
+
 import pytest
 import torch
 import torch.nn as nn
@@ -139,3 +142,152 @@ def test_refuses_to_overwrite_the_checkpoint(tmp_path):
                           "-o", str(ckpt)], capture_output=True, text=True)
     assert res.returncode == 3, res.stderr
     assert ckpt.read_bytes() == before
+
+
+def _lenet_checkpoint(tmp_path, **drop):
+    torch.manual_seed(0)
+    model = TheModelClass().eval()
+    sd = model.state_dict()
+    for key in drop.get("keys", ()):
+        del sd[key]
+    ckpt = tmp_path / "lenet.pth"
+    torch.save(sd, ckpt)
+    return model, ckpt
+
+
+def _run(*args):
+    return subprocess.run([str(BIN), *map(str, args)], capture_output=True, text=True, timeout=120)
+
+
+def test_graph_names_shapes_and_metadata(tmp_path):
+    """Netron shows the model as the user knows it: nodes named by module
+    path, initializers by state_dict key, a shape on every edge."""
+    _, ckpt = _lenet_checkpoint(tmp_path)
+    out = tmp_path / "lenet.onnx"
+    res = _run("convert", ckpt, "--arch", SAMPLES / "lenet.arch", "-o", out)
+    assert res.returncode == 0, res.stderr
+    m = onnx.load(str(out))
+    assert m.producer_name == "pth2onnx"
+    assert {n.name for n in m.graph.node} >= {"conv1", "conv2", "pool", "fc1", "fc2", "fc3"}
+    assert {i.name for i in m.graph.initializer} >= {
+        "conv1.weight", "conv1.bias", "fc3.weight", "fc3.bias"}
+    meta = {p.key: p.value for p in m.metadata_props}
+    assert meta["source_checkpoint"] == str(ckpt) and meta["architecture"].endswith("lenet.arch")
+    for v in (m.graph.input[0], m.graph.output[0]):
+        assert v.type.tensor_type.shape.dim[0].dim_param == "batch_size"
+    typed = {v.name: v for v in m.graph.value_info}
+    outputs = {o.name for o in m.graph.output}
+    for n in m.graph.node:
+        for o in n.output:
+            if o not in outputs:
+                dims = typed[o].type.tensor_type.shape.dim
+                assert len(dims) > 0 and dims[0].dim_param == "batch_size", o
+    # the shape of x.view(-1, 400) keeps -1: no constant holds a batch size
+    shapes = [onnx.numpy_helper.to_array(i) for i in m.graph.initializer
+              if i.data_type == onnx.TensorProto.INT64]
+    assert any(list(s) == [-1, 400] for s in shapes)
+
+
+def test_output_is_deterministic(tmp_path):
+    _, ckpt = _lenet_checkpoint(tmp_path)
+    a, b = tmp_path / "a.onnx", tmp_path / "b.onnx"
+    for out in (a, b):
+        assert _run("convert", ckpt, "--arch", SAMPLES / "lenet.arch", "-o", out,
+                    "-q").returncode == 0
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_static_batch(tmp_path):
+    torch.manual_seed(0)
+    parity.check_model(TheModelClass(), SAMPLES / "lenet.arch", (3, 32, 32),
+                       forms=("state_dict",), opsets=(17,), batches=(2,),
+                       extra=("--static-batch", "2"))
+
+
+TWO_HEADS = """
+import torch.nn as nn
+
+class TwoHeads(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(kernel_size=3, padding=1)   # channels from the weight
+        self.bn = nn.BatchNorm2d(4)
+        self.fc_a = nn.Linear(4 * 4 * 4, 5)
+        self.fc_b = nn.Linear()
+
+    def forward(self, x, y):
+        h = torch.flatten(self.bn(self.conv(x)) + y, 1)
+        return self.fc_a(h), self.fc_b(F.relu(h))
+
+model two(x: [batch_size, 2, 4, 4], y: [batch_size, 4, 4, 4]) -> (a, b) = TwoHeads()
+"""
+
+
+class TwoHeads(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 4, kernel_size=3, padding=1)
+        self.bn = nn.BatchNorm2d(4)
+        self.fc_a = nn.Linear(4 * 4 * 4, 5)
+        self.fc_b = nn.Linear(4 * 4 * 4, 3)
+
+    def forward(self, x, y):
+        h = torch.flatten(self.bn(self.conv(x)) + y, 1)
+        return self.fc_a(h), self.fc_b(F.relu(h))
+
+
+def test_class_syntax_several_inputs_and_outputs(tmp_path):
+    arch = tmp_path / "two.arch"
+    arch.write_text(TWO_HEADS)
+    torch.manual_seed(0)
+    parity.check_model(TwoHeads(), arch, [(2, 4, 4), (4, 4, 4)], forms=("state_dict",))
+
+
+def test_output_names_and_input_override(tmp_path):
+    arch = tmp_path / "two.arch"
+    arch.write_text(TWO_HEADS)
+    torch.manual_seed(0)
+    ckpt = tmp_path / "two.pth"
+    torch.save(TwoHeads().state_dict(), ckpt)
+    out = tmp_path / "two.onnx"
+    res = _run("convert", ckpt, "--arch", arch, "-o", out, "--output", "logits",
+               "--input", "x:1,2,4,4", "--input", "y:1,4,4,4")
+    assert res.returncode == 0, res.stderr
+    m = onnx.load(str(out))
+    assert [o.name for o in m.graph.output] == ["logits", "b"]
+    assert [d.dim_value for d in m.graph.input[0].type.tensor_type.shape.dim] == [1, 2, 4, 4]
+
+
+def test_allow_missing_fills_zeros(tmp_path):
+    model, ckpt = _lenet_checkpoint(tmp_path, keys=["fc3.bias"])
+    out = tmp_path / "out.onnx"
+    base = ["convert", ckpt, "--arch", SAMPLES / "lenet.arch", "-o", out]
+    res = _run(*base)
+    assert res.returncode == 6 and "missing key fc3.bias" in res.stderr
+    res = _run(*base, "--allow-missing")
+    assert res.returncode == 0, res.stderr
+    assert "fc3.bias is missing; filled with zeros" in res.stderr
+    with torch.no_grad():
+        model.fc3.bias.zero_()
+        x = torch.randn(2, 3, 32, 32)
+        want = model(x).numpy()
+    got = parity.run_ort(out, {"input": x.numpy()}, tmp_path)[0]
+    assert parity.rel_err(got, want) <= parity.MAX_REL_ERR
+
+
+@pytest.mark.parametrize("args,code,text", [
+    (["--arch", "no_such_arch"], 2, "no built-in architecture"),
+    (["--arch", "resnet18", "--opset", "9"], 2, "--opset takes a number from 13 to 21"),
+    (["--arch", "resnet18", "--bogus"], 2, "unknown option"),
+])
+def test_usage_errors(tmp_path, args, code, text):
+    _, ckpt = _lenet_checkpoint(tmp_path)
+    res = _run("convert", ckpt, "-o", tmp_path / "x.onnx", *args)
+    assert res.returncode == code and text in res.stderr, res.stderr
+
+
+def test_archs_lists_builtins():
+    res = _run("archs")
+    names = [line.split()[0] for line in res.stdout.splitlines()]
+    assert res.returncode == 0
+    assert {"TheModelClass", "mlp", "resnet18", "resnet50", "vgg16", "vgg16_bn"} <= set(names)
