@@ -4,13 +4,13 @@
  * (axis=1); other spans -> Reshape with 0 (copy) before the span, -1 for
  * it and the known sizes after it.
  */
-#include "converter.h"
+#include "emit.h"
 
 static int call(struct p2o_ctx *c, struct p2o_module *m, const struct p2o_args *fa,
 		struct p2o_val **out)
 {
 	struct p2o_args a = m ? p2o_module_args(m) : *fa;
-	struct p2o_value *x = p2o_arg_tensor(c, fa, "input"), *ins[2];
+	struct p2o_value *x = p2o_arg_tensor(c, fa, "input");
 	int64_t start, end, dims[P2O_MAX_RANK], n = 0;
 	struct p2o_node *node;
 
@@ -39,12 +39,9 @@ static int call(struct p2o_ctx *c, struct p2o_module *m, const struct p2o_args *
 					(long long)d);
 		dims[n++] = x->dims[d].v;
 	}
-	ins[0] = x;
-	if (!(ins[1] = p2o_graph_const(c->g, p2o_sprintf(&c->g->arena, "%s.shape", c->name),
-				       P2O_DT_INT64, 1, &n, dims)) ||
-	    !(node = p2o_emit(c, "Reshape", ins, 2, 1)))
-		return c->err->code ? -1 : p2o_fail(c, "out of memory");
-	return p2o_finish(c, node, out);
+	if (!(x = p2o_emit_reshape(c, x, dims, (size_t)n)))
+		return -1;
+	return p2o_result(c, x, out);
 }
 
 const struct p2o_converter p2o_cv_flatten_layer = {"Flatten", P2O_CONV_LAYER, "start_dim=1, end_dim=-1", NULL, NULL, call};

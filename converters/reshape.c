@@ -4,7 +4,7 @@
  * stays -1, and x.size(d) of a dynamic dimension d at the same position
  * becomes 0 (copy), so `x.view(x.size(0), -1)` works at any batch size.
  */
-#include "converter.h"
+#include "emit.h"
 
 /* The requested shape as Reshape's int64 input. */
 static int target_shape(struct p2o_ctx *c, struct p2o_value *x, struct p2o_val *shape,
@@ -48,22 +48,15 @@ static int target_shape(struct p2o_ctx *c, struct p2o_value *x, struct p2o_val *
 static int call(struct p2o_ctx *c, struct p2o_module *m, const struct p2o_args *a,
 		struct p2o_val **out)
 {
-	struct p2o_value *x = p2o_arg_tensor(c, a, "input"), *ins[2];
-	int64_t dims[P2O_MAX_RANK], n;
+	struct p2o_value *x = p2o_arg_tensor(c, a, "input"), *y;
+	int64_t dims[P2O_MAX_RANK];
 	int rank = 0;
-	struct p2o_node *node;
 
 	(void)m;
-	if (!x || target_shape(c, x, p2o_arg(a, "shape"), dims, &rank))
+	if (!x || target_shape(c, x, p2o_arg(a, "shape"), dims, &rank) ||
+	    !(y = p2o_emit_reshape(c, x, dims, (size_t)rank)))
 		return -1;
-	n = rank;
-	ins[0] = x;
-	if (!(ins[1] = p2o_graph_const(c->g, p2o_sprintf(&c->g->arena, "%s.shape", c->name),
-				       P2O_DT_INT64, 1, &n, dims)))
-		return p2o_fail(c, "out of memory");
-	if (!(node = p2o_emit(c, "Reshape", ins, 2, 1)))
-		return -1;
-	return p2o_finish(c, node, out);
+	return p2o_result(c, y, out);
 }
 
 const struct p2o_converter p2o_cv_view = {"view", 0, "input, *shape", NULL, NULL, call};

@@ -247,8 +247,8 @@ int p2o_find_weights(struct p2o_checkpoint *ck, const char *key,
 		w->key = key;
 	} else if (!root) {
 		return 0;
-	} else if (p2o_holds_weights(root)) {
-		chosen = root;
+	} else if (p2o_holds_weights(root) || (root->kind == PY_DICT && !root->u.dict.n)) {
+		chosen = root; /* an empty dict: the state_dict of a model without weights */
 		w->key = "";
 	} else if (root->kind == PY_DICT) {
 		size_t best = (size_t)-1, best_rank = P2O_ARRAY_LEN(PREFERRED_KEYS);

@@ -74,26 +74,36 @@ def convert(checkpoint, arch, out, *extra):
     return res
 
 
+def run_ort_jobs(jobs, workdir):
+    """jobs: [(model_path, {input name: np.ndarray})]; one ONNX Runtime
+    process runs them all.  Returns, per job, the list of outputs."""
+    specs = []
+    for j, (model_path, feeds) in enumerate(jobs):
+        inputs = []
+        for i, (name, arr) in enumerate(feeds.items()):
+            f = Path(workdir) / f"in{j}_{i}.bin"
+            arr = np.ascontiguousarray(arr)
+            f.write_bytes(arr.tobytes())
+            inputs.append({"name": name, "dims": list(arr.shape), "dtype": str(arr.dtype),
+                           "file": str(f)})
+        specs.append({"model": str(model_path), "inputs": inputs,
+                      "out_prefix": str(Path(workdir) / f"out{j}_")})
+    jobfile = Path(workdir) / "jobs.json"
+    jobfile.write_text(json.dumps(specs))
+    res = subprocess.run(["node", str(ORT_RUNNER), str(jobfile)], capture_output=True,
+                         text=True, timeout=600)
+    assert res.returncode == 0, f"ONNX Runtime failed:\n{res.stderr}"
+    results = [None] * len(jobs)
+    for line in res.stdout.splitlines():
+        rec = json.loads(line)
+        results[rec["job"]] = [np.fromfile(o["file"], dtype=np.dtype(o["dtype"])).reshape(o["dims"])
+                               for o in rec["outputs"]]
+    return results
+
+
 def run_ort(model_path, feeds, workdir):
     """feeds: {name: np.ndarray}; returns the list of outputs."""
-    inputs = []
-    for i, (name, arr) in enumerate(feeds.items()):
-        f = Path(workdir) / f"in{i}.bin"
-        arr = np.ascontiguousarray(arr)
-        f.write_bytes(arr.tobytes())
-        inputs.append({"name": name, "dims": list(arr.shape), "dtype": str(arr.dtype), "file": str(f)})
-    jobs = Path(workdir) / "jobs.json"
-    jobs.write_text(json.dumps([{"model": str(model_path), "inputs": inputs,
-                                 "out_prefix": str(Path(workdir) / "out")}]))
-    res = subprocess.run(["node", str(ORT_RUNNER), str(jobs)], capture_output=True,
-                         text=True, timeout=300)
-    assert res.returncode == 0, f"ONNX Runtime failed:\n{res.stderr}"
-    outs = []
-    for line in res.stdout.splitlines():
-        for o in json.loads(line)["outputs"]:
-            data = np.fromfile(o["file"], dtype=np.dtype(o["dtype"]))
-            outs.append(data.reshape(o["dims"]))
-    return outs
+    return run_ort_jobs([(model_path, feeds)], workdir)[0]
 
 
 def rel_err(got, want):
@@ -118,22 +128,45 @@ def check_model(model, arch, input_shape, forms=("state_dict", "legacy", "checkp
               for b in batches}
         with torch.no_grad():
             want = {b: model(*[torch.from_numpy(x) for x in xs[b]]) for b in batches}
+        jobs, labels = [], []
         for form, ckpt in save_forms(model, tmp, forms):
             for opset in opsets:
                 out = tmp / f"{form}_{opset}.onnx"
                 res = convert(ckpt, arch, out, "--opset", str(opset), *extra)
                 assert res.returncode == 0, f"{form}/opset {opset}: convert failed:\n{res.stderr}"
                 onnx.checker.check_model(str(out), full_check=True)
-                m = onnx.load(str(out))
-                names = [i.name for i in m.graph.input]
+                names = [i.name for i in onnx.load(str(out)).graph.input]
                 for b in batches:
-                    got = run_ort(out, dict(zip(names, xs[b])), tmp)
-                    ref = want[b] if isinstance(want[b], (tuple, list)) else [want[b]]
-                    assert len(got) == len(ref)
-                    for g, w in zip(got, ref):
-                        w = w.numpy()
-                        assert g.shape == w.shape, f"{form}/opset {opset}/batch {b}: shape {g.shape} != {w.shape}"
-                        e = rel_err(g, w)
-                        report.append((form, opset, b, e))
-                        assert e <= MAX_REL_ERR, f"{form}/opset {opset}/batch {b}: relative error {e:.3g}"
+                    jobs.append((out, dict(zip(names, xs[b]))))
+                    labels.append((form, opset, b))
+        for (form, opset, b), got in zip(labels, run_ort_jobs(jobs, tmp)):
+            ref = want[b] if isinstance(want[b], (tuple, list)) else [want[b]]
+            assert len(got) == len(ref)
+            for g, w in zip(got, ref):
+                w = w.numpy()
+                where = f"{form}/opset {opset}/batch {b}"
+                assert g.shape == w.shape, f"{where}: shape {g.shape} != {w.shape}"
+                e = rel_err(g, w)
+                report.append((form, opset, b, e))
+                assert e <= MAX_REL_ERR, f"{where}: relative error {e:.3g}"
     return report
+
+
+def check_snippet(module, init, forward, input_shapes, opsets=(13, 17), batches=(1, 3),
+                  extra=(), seed=0):
+    """Parity of one layer or function: `module` is the PyTorch reference;
+    `init` the .arch constructor lines (e.g. ["layer = Conv2d(3, 8, 3)"]),
+    `forward` the returned expression over inputs x0, x1, ... (e.g.
+    "layer(x0)"); input_shapes without the batch dimension."""
+    shapes = [tuple(s) for s in input_shapes]
+    decl = ", ".join(f"x{i}: [batch_size, {', '.join(map(str, s))}]" if s else
+                     f"x{i}: [batch_size]" for i, s in enumerate(shapes))
+    params = ", ".join(f"x{i}" for i in range(len(shapes)))
+    body = "".join(f"    {line}\n" for line in init) or "    pass\n"
+    text = (f"model m({decl}) -> y:\n{body}\n    forward({params}):\n"
+            f"        return {forward}\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        arch = Path(tmp) / "snippet.arch"
+        arch.write_text(text)
+        return check_model(module, arch, list(shapes), forms=("state_dict",), opsets=opsets,
+                           batches=batches, extra=extra, seed=seed)

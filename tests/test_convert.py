@@ -291,3 +291,14 @@ def test_archs_lists_builtins():
     names = [line.split()[0] for line in res.stdout.splitlines()]
     assert res.returncode == 0
     assert {"TheModelClass", "mlp", "resnet18", "resnet50", "vgg16", "vgg16_bn"} <= set(names)
+
+
+def test_snippet_harness_catches_a_wrong_conversion():
+    """The per-layer harness must fail when the numbers differ: a model that
+    computes relu(x) + 1 against a description that computes relu(x)."""
+    class PlusOne(nn.Module):
+        def forward(self, x):
+            return F.relu(x) + 1
+    with pytest.raises(AssertionError, match="relative error"):
+        parity.check_snippet(PlusOne(), [], "relu(x0)", [(4, 5)], opsets=(17,))
+    parity.check_snippet(PlusOne(), [], "relu(x0) + 1", [(4, 5)], opsets=(17,))

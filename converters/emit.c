@@ -1,0 +1,165 @@
+/* emit.c — opset-dependent node forms (see emit.h). */
+#include "emit.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static struct p2o_value *finish(struct p2o_ctx *c, struct p2o_node *n)
+{
+	if (!n || p2o_finish(c, n, NULL))
+		return NULL;
+	return n->outputs[0];
+}
+
+struct p2o_value *p2o_emit_ints(struct p2o_ctx *c, const char *what, const int64_t *v,
+				 size_t n)
+{
+	const char *name = p2o_sprintf(&c->g->arena, "%s.%s", c->name, what);
+	struct p2o_value *k = name ? p2o_graph_const_i64(c->g, name, v, n) : NULL;
+
+	if (!k)
+		p2o_fail(c, "out of memory");
+	return k;
+}
+
+struct p2o_value *p2o_emit_scalar(struct p2o_ctx *c, const char *what, enum p2o_dtype dt,
+				   double v)
+{
+	const char *name = p2o_sprintf(&c->g->arena, "%s.%s", c->name, what);
+	struct p2o_value *k = NULL;
+
+	if (name && dt == P2O_DT_INT64) {
+		int64_t i = (int64_t)v;
+		k = p2o_graph_const(c->g, name, dt, 0, NULL, &i);
+	} else if (name) {
+		float f = (float)v;
+		k = p2o_graph_const(c->g, name, P2O_DT_FLOAT32, 0, NULL, &f);
+	}
+	if (!k)
+		p2o_fail(c, "out of memory");
+	return k;
+}
+
+/* Squeeze/Unsqueeze/ReduceSum-13 style: axes as an attribute or an input. */
+static struct p2o_value *with_axes(struct p2o_ctx *c, const char *op, struct p2o_value *x,
+				   const int64_t *axes, size_t n, int as_input, int keepdims)
+{
+	struct p2o_value *ins[2] = {x, NULL};
+	struct p2o_node *node;
+
+	if (as_input && n && !(ins[1] = p2o_emit_ints(c, "axes", axes, n)))
+		return NULL;
+	if (!(node = p2o_emit(c, op, ins, ins[1] ? 2 : 1, 1)))
+		return NULL;
+	if (!as_input && n && p2o_attr_ints(c->g, node, "axes", axes, n))
+		return p2o_fail(c, "out of memory"), NULL;
+	if (keepdims >= 0 && p2o_attr_int(c->g, node, "keepdims", keepdims))
+		return p2o_fail(c, "out of memory"), NULL;
+	return finish(c, node);
+}
+
+struct p2o_value *p2o_emit_unsqueeze(struct p2o_ctx *c, struct p2o_value *x,
+				     const int64_t *axes, size_t n)
+{
+	return with_axes(c, "Unsqueeze", x, axes, n, c->g->opset->axes_as_input, -1);
+}
+
+struct p2o_value *p2o_emit_squeeze(struct p2o_ctx *c, struct p2o_value *x,
+				   const int64_t *axes, size_t n)
+{
+	return with_axes(c, "Squeeze", x, axes, n, c->g->opset->axes_as_input, -1);
+}
+
+struct p2o_value *p2o_emit_reduce(struct p2o_ctx *c, const char *op, struct p2o_value *x,
+				  const int64_t *axes, size_t n, int keepdims)
+{
+	int as_input = !strcmp(op, "ReduceSum") ? c->g->opset->axes_as_input
+						: c->g->opset->reduce_axes_input;
+	return with_axes(c, op, x, axes, n, as_input, keepdims ? 1 : 0);
+}
+
+int p2o_emit_split(struct p2o_ctx *c, struct p2o_value *x, int64_t axis,
+		   const int64_t *sizes, size_t nparts, struct p2o_value **outs)
+{
+	struct p2o_value *ins[2] = {x, NULL};
+	struct p2o_node *n;
+
+	if (c->g->opset->axes_as_input && !(ins[1] = p2o_emit_ints(c, "split", sizes, nparts)))
+		return -1;
+	if (!(n = p2o_emit(c, "Split", ins, ins[1] ? 2 : 1, nparts)) ||
+	    p2o_attr_int(c->g, n, "axis", axis) ||
+	    (!ins[1] && p2o_attr_ints(c->g, n, "split", sizes, nparts)))
+		return c->err->code ? -1 : p2o_fail(c, "out of memory");
+	if (p2o_finish(c, n, NULL))
+		return -1;
+	/* shape inference for Split: the parts of the input */
+	for (size_t i = 0; i < nparts; i++) {
+		struct p2o_value *o = n->outputs[i];
+		o->dtype = x->dtype;
+		o->rank = x->rank;
+		memcpy(o->dims, x->dims, sizeof o->dims);
+		if (x->rank > 0) {
+			int64_t a = axis < 0 ? axis + x->rank : axis;
+			o->dims[a] = (struct p2o_dim){sizes[i], NULL};
+		}
+		outs[i] = o;
+	}
+	return 0;
+}
+
+struct p2o_value *p2o_emit_slice(struct p2o_ctx *c, struct p2o_value *x,
+				 const int64_t *starts, const int64_t *ends,
+				 const int64_t *axes, const int64_t *steps, size_t n)
+{
+	struct p2o_value *ins[5] = {x};
+	struct p2o_node *node;
+
+	if (!(ins[1] = p2o_emit_ints(c, "starts", starts, n)) ||
+	    !(ins[2] = p2o_emit_ints(c, "ends", ends, n)) ||
+	    !(ins[3] = p2o_emit_ints(c, "axes", axes, n)) ||
+	    (steps && !(ins[4] = p2o_emit_ints(c, "steps", steps, n))))
+		return NULL;
+	node = p2o_emit(c, "Slice", ins, steps ? 5 : 4, 1);
+	return finish(c, node);
+}
+
+struct p2o_value *p2o_emit_clip(struct p2o_ctx *c, struct p2o_value *x, int has_lo,
+				double lo, int has_hi, double hi)
+{
+	struct p2o_value *ins[3] = {x, NULL, NULL};
+
+	if ((has_lo && !(ins[1] = p2o_emit_scalar(c, "min", x->dtype, lo))) ||
+	    (has_hi && !(ins[2] = p2o_emit_scalar(c, "max", x->dtype, hi))))
+		return NULL;
+	return finish(c, p2o_emit(c, "Clip", ins, has_hi ? 3 : has_lo ? 2 : 1, 1));
+}
+
+struct p2o_value *p2o_emit_transpose(struct p2o_ctx *c, struct p2o_value *x,
+				     const int64_t *perm, size_t n)
+{
+	struct p2o_node *node = p2o_emit(c, "Transpose", &x, 1, 1);
+
+	if (node && p2o_attr_ints(c->g, node, "perm", perm, n))
+		return p2o_fail(c, "out of memory"), NULL;
+	return finish(c, node);
+}
+
+struct p2o_value *p2o_emit_reshape(struct p2o_ctx *c, struct p2o_value *x,
+				   const int64_t *shape, size_t n)
+{
+	struct p2o_value *ins[2] = {x, p2o_emit_ints(c, "shape", shape, n)};
+
+	return ins[1] ? finish(c, p2o_emit(c, "Reshape", ins, 2, 1)) : NULL;
+}
+
+struct p2o_value *p2o_emit_binary(struct p2o_ctx *c, const char *op, struct p2o_value *a,
+				  struct p2o_value *b)
+{
+	struct p2o_value *ins[2] = {a, b};
+	return finish(c, p2o_emit(c, op, ins, 2, 1));
+}
+
+struct p2o_value *p2o_emit_unary(struct p2o_ctx *c, const char *op, struct p2o_value *x)
+{
+	return finish(c, p2o_emit(c, op, &x, 1, 1));
+}

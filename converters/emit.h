@@ -1,0 +1,53 @@
+/*
+ * emit.h — nodes whose form depends on the opset, built from the tables in
+ * opsets/ (axes as an attribute or as an input, ...).  Converters call these
+ * and never test opset numbers.  Each returns the output value (shapes
+ * inferred), or NULL with c->err set.
+ */
+#ifndef P2O_EMIT_H
+#define P2O_EMIT_H
+
+#include "converter.h"
+
+/* A 1-D int64 constant named after the call ("<name>.<what>"). */
+struct p2o_value *p2o_emit_ints(struct p2o_ctx *c, const char *what,
+				 const int64_t *v, size_t n);
+/* A scalar constant of the given type (float32 or int64). */
+struct p2o_value *p2o_emit_scalar(struct p2o_ctx *c, const char *what,
+				   enum p2o_dtype dt, double v);
+
+struct p2o_value *p2o_emit_unsqueeze(struct p2o_ctx *c, struct p2o_value *x,
+				     const int64_t *axes, size_t n);
+struct p2o_value *p2o_emit_squeeze(struct p2o_ctx *c, struct p2o_value *x,
+				   const int64_t *axes, size_t n);
+/* ReduceMean/ReduceSum/ReduceMax/ReduceMin/ReduceProd/ReduceL2...; n = 0
+ * reduces every axis. */
+struct p2o_value *p2o_emit_reduce(struct p2o_ctx *c, const char *op,
+				  struct p2o_value *x, const int64_t *axes,
+				  size_t n, int keepdims);
+/* Split x along axis into parts of the given sizes (outs[0..nparts)). */
+int p2o_emit_split(struct p2o_ctx *c, struct p2o_value *x, int64_t axis,
+		   const int64_t *sizes, size_t nparts, struct p2o_value **outs);
+/* Slice with constant starts/ends/axes/steps (n entries each; steps may
+ * be NULL for all 1). */
+struct p2o_value *p2o_emit_slice(struct p2o_ctx *c, struct p2o_value *x,
+				 const int64_t *starts, const int64_t *ends,
+				 const int64_t *axes, const int64_t *steps,
+				 size_t n);
+/* Clip to [lo, hi]; has_lo/has_hi say which bounds exist. */
+struct p2o_value *p2o_emit_clip(struct p2o_ctx *c, struct p2o_value *x,
+				int has_lo, double lo, int has_hi, double hi);
+/* Transpose with a permutation. */
+struct p2o_value *p2o_emit_transpose(struct p2o_ctx *c, struct p2o_value *x,
+				     const int64_t *perm, size_t n);
+/* Reshape to a constant shape (0 copies, -1 infers). */
+struct p2o_value *p2o_emit_reshape(struct p2o_ctx *c, struct p2o_value *x,
+				   const int64_t *shape, size_t n);
+/* A binary elementwise op of two values. */
+struct p2o_value *p2o_emit_binary(struct p2o_ctx *c, const char *op,
+				  struct p2o_value *a, struct p2o_value *b);
+/* A unary op. */
+struct p2o_value *p2o_emit_unary(struct p2o_ctx *c, const char *op,
+				 struct p2o_value *x);
+
+#endif
