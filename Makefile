@@ -5,6 +5,7 @@
 #   make test       build and run every test (closing line: N passed, N failed)
 #   make asan       the same tests under AddressSanitizer + UBSan
 #   make bench      conversion speed and memory against cp and torch.onnx
+#   make zoo        parity of every built-in model (long; not part of make test)
 #   make clean
 
 CC      ?= cc
@@ -28,7 +29,7 @@ OBJS    := $(SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/onnx.pb-c.o \
 LIBOBJS := $(filter-out $(BUILD)/obj/src/main.o,$(OBJS))
 DEPSTAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps demo test asan bench clean unit
+.PHONY: all deps demo test asan bench zoo clean unit
 all: $(BUILD)/pth2onnx
 
 # ---- dependencies -------------------------------------------------------
@@ -106,6 +107,10 @@ asan:
 
 bench: $(BUILD)/pth2onnx
 	@BUILD=$(BUILD) $(PYTHON) tests/bench.py
+
+# tests/test_zoo_*.py check one model per family; P2O_ZOO=all checks them all
+zoo: $(BUILD)/pth2onnx
+	@P2O_ZOO=all P2O_BUILD=$(BUILD) $(PYTHON) -m pytest -q -p no:cacheprovider -rA tests/test_zoo_*.py
 
 clean:
 	rm -rf build build-asan
