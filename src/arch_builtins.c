@@ -289,6 +289,83 @@ BUILTIN(m_extend)
 	return 0;
 }
 
+/* str(x): the text of a value (names built in loops: "denselayer" + str(i)) */
+BUILTIN(b_str)
+{
+	char buf[256];
+	if (want(ev, n, 1, 1, "str", pos))
+		return -1;
+	if (args[0]->kind == V_STR)
+		return *out = args[0], 0;
+	p2o_v_repr(args[0], buf, sizeof buf);
+	return (*out = p2o_v_str(ev->a, buf)) ? 0 : OOM(ev, pos);
+}
+
+/* has_weights("aux1"): does the checkpoint hold the weight "aux1" or any
+ * under "aux1." (full state_dict keys)?  For parts a checkpoint may or may
+ * not carry, such as auxiliary heads that eval mode does not use. */
+BUILTIN(b_has_weights)
+{
+	const char *p;
+	size_t len;
+	int yes = 0;
+	if (want(ev, n, 1, 1, "has_weights", pos))
+		return -1;
+	if (args[0]->kind != V_STR)
+		return p2o_arch_error(ev->err, pos, "has_weights takes a key prefix (a string), not %s",
+				      p2o_v_kind_name(args[0]));
+	p = args[0]->u.s;
+	len = strlen(p);
+	for (size_t i = 0; ev->w && !yes && i < ev->w->n; i++) {
+		const char *k = ev->w->items[i].name;
+		yes = !strncmp(k, p, len) && (k[len] == '\0' || k[len] == '.' || !len);
+	}
+	return (*out = p2o_v_bool(ev->a, yes)) ? 0 : OOM(ev, pos);
+}
+
+/* Module methods: m.add_module(name, child), m.children(), m.items(),
+ * m.values() (children in registration order; items as (name, child)). */
+BUILTIN(m_add_module)
+{
+	struct p2o_module *m = self->u.mod;
+	if (want(ev, n, 2, 2, "add_module", pos))
+		return -1;
+	if (args[0]->kind != V_STR || args[1]->kind != V_MODULE)
+		return p2o_arch_error(ev->err, pos, "add_module takes a name and a module, not %s and %s",
+				      p2o_v_kind_name(args[0]), p2o_v_kind_name(args[1]));
+	if (!m->scope || p2o_scope_set(ev->a, m->scope, args[0]->u.s, args[1]) ||
+	    p2o_module_add_child(ev->a, m, args[0]->u.s, args[1]->u.mod))
+		return OOM(ev, pos);
+	*out = p2o_v_none();
+	return 0;
+}
+
+static int module_children(struct p2o_eval *ev, struct p2o_val *self, size_t n, int named,
+			   struct p2o_val **out, struct p2o_pos pos)
+{
+	struct p2o_module *m = self->u.mod;
+	if (want(ev, n, 0, 0, named ? "items" : "children", pos))
+		return -1;
+	if (!(*out = p2o_v_new(ev->a, V_LIST)))
+		return OOM(ev, pos);
+	for (size_t i = 0; i < m->nchildren; i++) {
+		struct p2o_val *c = p2o_v_new(ev->a, V_MODULE), *t = c, *name;
+		if (!c)
+			return OOM(ev, pos);
+		c->u.mod = m->children[i];
+		if (named && (!(t = p2o_v_new(ev->a, V_TUPLE)) ||
+			      !(name = p2o_v_str(ev->a, m->child_names[i])) ||
+			      p2o_v_push(ev->a, t, name) || p2o_v_push(ev->a, t, c)))
+			return OOM(ev, pos);
+		if (p2o_v_push(ev->a, *out, t))
+			return OOM(ev, pos);
+	}
+	return 0;
+}
+
+BUILTIN(m_children) { (void)args; return module_children(ev, self, n, 0, out, pos); }
+BUILTIN(m_items) { (void)args; return module_children(ev, self, n, 1, out, pos); }
+
 static const struct {
 	const char *name;
 	p2o_builtin_fn fn;
@@ -300,7 +377,10 @@ static const struct {
 	{"print", b_print}, {"OrderedDict", b_ordered_dict},
 	{"collections.OrderedDict", b_ordered_dict}, {"math.ceil", b_ceil},
 	{"math.floor", b_floor}, {"math.sqrt", b_sqrt}, {"list.append", m_append},
-	{"list.extend", m_extend},
+	{"list.extend", m_extend}, {"str", b_str}, {"has_weights", b_has_weights},
+	{"module.add_module", m_add_module}, {"module.children", m_children},
+	{"module.values", m_children}, {"module.items", m_items},
+	{"module.named_children", m_items},
 };
 
 static const char *const NAMESPACES[] = {"torch", "nn", "F", "functional", "math", "init", "collections"};

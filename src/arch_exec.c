@@ -211,6 +211,11 @@ int p2o_get_attr(struct p2o_eval *ev, struct p2o_val *obj, const char *name,
 		}
 		if (!v && !strcmp(name, "forward"))
 			v = method(ev, obj, NULL);
+		if (!v) { /* add_module, children, items, ... */
+			snprintf(buf, sizeof buf, "module.%s", name);
+			if ((v = p2o_scope_lookup(ev->globals, buf)) && !(v = method(ev, v, obj)))
+				return OOM(ev, pos);
+		}
 		if (v && v->kind == V_FUNC && v->u.fn.def->kind == AST_FORWARD)
 			v = method(ev, obj, NULL); /* m.forward(x) is m(x) */
 		if (!v)
