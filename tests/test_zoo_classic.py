@@ -1,0 +1,215 @@
+"""Built-in architectures of the classic torchvision 0.14 families (AlexNet,
+ResNeXt / Wide ResNet, SqueezeNet, DenseNet, GoogLeNet, Inception v3)
+against PyTorch: random-init torchvision models (torch.manual_seed(0);
+parity.randomize() is applied by check_model), saved as a state_dict,
+converted at opset 17 under their built-in names, run by ONNX Runtime.
+
+`make test` checks the smallest model of each family at a small input;
+P2O_ZOO=all (`make zoo`) checks every model at its declared input size.
+Each family also converts a fine-tuned classifier (num_classes=2) under the
+same name, and GoogLeNet / Inception v3 a checkpoint without auxiliary
+heads with transform_input=True (what torchvision's pretrained weights give).
+"""
+import os
+import subprocess
+
+import numpy as np
+import pytest
+import torch
+import torch.nn as nn
+import torchvision
+
+import parity
+from helpers import BIN
+
+ZOO_ALL = os.environ.get("P2O_ZOO") == "all"
+TV = torchvision.models
+
+
+def _inception_kw(**kw):
+    # init_weights=None only adds a FutureWarning; the weights are random either way
+    return dict(init_weights=True, **kw)
+
+
+# family -> [(built-in name, torchvision constructor, declared input, small input)];
+# the first entry is the family's smallest model, the one `make test` checks.
+FAMILIES = {
+    "alexnet": [
+        # AdaptiveAvgPool2d((6, 6)) needs a 6x6 (or 12x12, ...) feature map: 224 gives 6
+        ("alexnet", lambda **kw: TV.alexnet(**kw), 224, 224),
+    ],
+    # ResNeXt and Wide ResNet: the ResNet family (samples/resnet.arch) with
+    # groups / width_per_group; resnext50_32x4d exercises both parameters,
+    # the wide ones (69M and 127M weights) are checked by P2O_ZOO=all
+    "resnext_wide": [
+        ("resnext50_32x4d", lambda **kw: TV.resnext50_32x4d(**kw), 224, 64),
+        ("resnext101_32x8d", lambda **kw: TV.resnext101_32x8d(**kw), 224, 64),
+        ("resnext101_64x4d", lambda **kw: TV.resnext101_64x4d(**kw), 224, 64),
+        ("wide_resnet50_2", lambda **kw: TV.wide_resnet50_2(**kw), 224, 64),
+        ("wide_resnet101_2", lambda **kw: TV.wide_resnet101_2(**kw), 224, 64),
+    ],
+    "squeezenet": [
+        ("squeezenet1_1", lambda **kw: TV.squeezenet1_1(**kw), 224, 64),
+        ("squeezenet1_0", lambda **kw: TV.squeezenet1_0(**kw), 224, 64),
+    ],
+    "densenet": [
+        ("densenet121", lambda **kw: TV.densenet121(**kw), 224, 64),
+        ("densenet169", lambda **kw: TV.densenet169(**kw), 224, 64),
+        ("densenet201", lambda **kw: TV.densenet201(**kw), 224, 64),
+        ("densenet161", lambda **kw: TV.densenet161(**kw), 224, 64),
+    ],
+    "googlenet": [
+        ("googlenet", lambda **kw: TV.googlenet(**_inception_kw(**kw)), 224, 64),
+        ("googlenet_transform_input",
+         lambda **kw: TV.googlenet(**_inception_kw(transform_input=True, **kw)), 224, 64),
+    ],
+    "inception": [
+        # 75x75 is torchvision's minimum; 107 leaves a 2x2 map before the pooling
+        ("inception_v3", lambda **kw: TV.inception_v3(**_inception_kw(**kw)), 299, 107),
+        ("inception_v3_transform_input",
+         lambda **kw: TV.inception_v3(**_inception_kw(transform_input=True, **kw)), 299, 107),
+    ],
+}
+
+CASES = [(fam, *entry) for fam, entries in FAMILIES.items()
+         for entry in (entries if ZOO_ALL else entries[:1])]
+
+
+def _check(name, factory, size, batches=(1, 3), seed=0, **kw):
+    torch.manual_seed(seed)
+    model = factory(**kw)
+    report = parity.check_model(model, name, (3, size, size), forms=("state_dict",),
+                                opsets=(17,), batches=batches, seed=seed,
+                                extra=("--input", f"input:batch_size,3,{size},{size}"))
+    return max(e for *_, e in report)
+
+
+@pytest.mark.parametrize("family,name,factory,full,small", CASES,
+                         ids=[c[1] for c in CASES])
+def test_parity(family, name, factory, full, small):
+    err = _check(name, factory, full if ZOO_ALL else small)
+    print(name, "max relative error", err)
+
+
+def _quick_check(tmp_path, name, model, size, batch=2, seed=1):
+    """Convert, run and compare at one batch size, without onnx.checker (the
+    parity test of the same architecture runs it; on AlexNet's 240 MB it
+    alone takes 15 s)."""
+    model = parity.randomize(model, seed).eval()
+    ckpt, out = tmp_path / "w.pth", tmp_path / "m.onnx"
+    torch.save(model.state_dict(), ckpt)
+    res = parity.convert(ckpt, name, out, "--input", f"input:batch_size,3,{size},{size}")
+    assert res.returncode == 0, res.stderr
+    x = np.random.default_rng(seed).standard_normal((batch, 3, size, size)).astype(np.float32)
+    with torch.no_grad():
+        want = model(torch.from_numpy(x)).numpy()
+    (got,) = parity.run_ort(out, {"input": x}, tmp_path)
+    assert got.shape == want.shape, f"shape {got.shape} != {want.shape}"
+    err = parity.rel_err(got, want)
+    assert err <= parity.MAX_REL_ERR, f"relative error {err:.3g}"
+    return got.shape, err
+
+
+@pytest.mark.parametrize("family", list(FAMILIES))
+def test_fine_tuned_classifier_converts_under_the_same_name(tmp_path, family):
+    name, factory, _, small = FAMILIES[family][0]
+    torch.manual_seed(1)
+    shape, err = _quick_check(tmp_path, name, factory(num_classes=2), small)
+    assert shape == (2, 2)
+    print(name, "num_classes=2: max relative error", err)
+
+
+@pytest.mark.parametrize("name,factory,small", [
+    ("googlenet_transform_input", lambda: TV.googlenet(**_inception_kw(
+        transform_input=True, aux_logits=False)), 64),
+    ("inception_v3_transform_input", lambda: TV.inception_v3(**_inception_kw(
+        transform_input=True, aux_logits=False)), 107),
+])
+def test_pretrained_style_checkpoint_without_aux_heads(name, factory, small):
+    """googlenet(weights=...) and inception_v3(weights=..., aux_logits=False)
+    give transform_input=True and no auxiliary heads in the state_dict."""
+    err = _check(name, factory, small, batches=(2,), seed=2)
+    print(name, "without aux heads: max relative error", err)
+
+
+def test_transform_input_variants_differ(tmp_path):
+    """The two names are different models: converting a transform_input=True
+    GoogLeNet as `googlenet` gives other numbers (so the parity check of the
+    _transform_input variant can fail)."""
+    torch.manual_seed(0)
+    model = TV.googlenet(**_inception_kw(transform_input=True))
+    with pytest.raises(AssertionError, match="relative error"):
+        parity.check_model(model, "googlenet", (3, 64, 64), forms=("state_dict",),
+                           opsets=(17,), batches=(1,),
+                           extra=("--input", "input:batch_size,3,64,64"))
+
+
+# ---- the evaluator features the families use: has_weights, str,
+# ---- add_module, items/children
+
+class Optional2(nn.Module):
+    def __init__(self, extra):
+        super().__init__()
+        self.body = nn.Linear(4, 4)
+        if extra:
+            self.head = nn.Linear(4, 3)
+        self.blocks = nn.ModuleDict()
+        for i in range(3):
+            self.blocks.add_module("layer" + str(i + 1), nn.Linear(4, 4))
+
+    def forward(self, x):
+        x = self.body(x)
+        for _, m in self.blocks.items():
+            x = x + m(x)
+        return x
+
+
+OPTIONAL_ARCH = """
+class Blocks(nn.Module):
+    def __init__(self):
+        for i in range(3):
+            self.add_module("layer" + str(i + 1), nn.Linear(4, 4))
+    def forward(self, x):
+        for name, m in self.items():
+            x = x + m(x)
+        return x
+
+class Optional2(nn.Module):
+    def __init__(self, extra):
+        self.body = nn.Linear(4, 4)
+        if extra:
+            self.head = nn.Linear(4, None)
+        self.blocks = Blocks()
+    def forward(self, x):
+        x = self.body(x)
+        n = 0
+        for m in self.blocks.children():
+            n += 1
+        assert n == 3
+        return self.blocks(x)
+
+model m(x: [batch_size, 4]) -> y = Optional2(has_weights("head"))
+"""
+
+
+@pytest.mark.parametrize("extra", [True, False])
+def test_has_weights_add_module_items(tmp_path, extra):
+    arch = tmp_path / "opt.arch"
+    arch.write_text(OPTIONAL_ARCH)
+    torch.manual_seed(0)
+    parity.check_model(Optional2(extra), arch, (4,), forms=("state_dict",), opsets=(17,),
+                       batches=(2,))
+
+
+def test_has_weights_is_not_a_wildcard(tmp_path):
+    """A prefix matches whole path components: has_weights("hea") is False
+    for head.weight, so the head is not declared and head.* is unexpected."""
+    arch = tmp_path / "opt.arch"
+    arch.write_text(OPTIONAL_ARCH.replace('has_weights("head")', 'has_weights("hea")'))
+    torch.manual_seed(0)
+    ckpt = tmp_path / "w.pth"
+    torch.save(Optional2(True).state_dict(), ckpt)
+    res = subprocess.run([str(BIN), "convert", str(ckpt), "--arch", str(arch), "-o",
+                          str(tmp_path / "o.onnx")], capture_output=True, text=True, timeout=60)
+    assert res.returncode == 6, res.stderr
+    assert "unexpected key head.weight" in res.stderr
