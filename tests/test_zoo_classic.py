@@ -11,6 +11,7 @@ same name, and GoogLeNet / Inception v3 a checkpoint without auxiliary
 heads with transform_input=True (what torchvision's pretrained weights give).
 """
 import os
+import re
 import subprocess
 
 import numpy as np
@@ -91,13 +92,13 @@ def test_parity(family, name, factory, full, small):
     print(name, "max relative error", err)
 
 
-def _quick_check(tmp_path, name, model, size, batch=2, seed=1):
+def _quick_check(tmp_path, name, model, size, batch=2, seed=1, keys=lambda sd: sd):
     """Convert, run and compare at one batch size, without onnx.checker (the
     parity test of the same architecture runs it; on AlexNet's 240 MB it
-    alone takes 15 s)."""
+    alone takes 15 s).  keys: a change to the saved state_dict."""
     model = parity.randomize(model, seed).eval()
     ckpt, out = tmp_path / "w.pth", tmp_path / "m.onnx"
-    torch.save(model.state_dict(), ckpt)
+    torch.save(keys(model.state_dict()), ckpt)
     res = parity.convert(ckpt, name, out, "--input", f"input:batch_size,3,{size},{size}")
     assert res.returncode == 0, res.stderr
     x = np.random.default_rng(seed).standard_normal((batch, 3, size, size)).astype(np.float32)
@@ -130,6 +131,27 @@ def test_pretrained_style_checkpoint_without_aux_heads(name, factory, small):
     give transform_input=True and no auxiliary heads in the state_dict."""
     err = _check(name, factory, small, batches=(2,), seed=2)
     print(name, "without aux heads: max relative error", err)
+
+
+def _old_densenet_keys(sd):
+    """The keys of torchvision's DenseNet download files: denselayer1.norm.1.weight
+    for denselayer1.norm1.weight (the inverse of torchvision's _load_state_dict),
+    and no num_batches_tracked (they predate it)."""
+    pattern = re.compile(r"^(.*denselayer\d+\.(?:norm|relu|conv))([12])\.(weight|bias|running_mean|running_var)$")
+    old = {}
+    for k, v in sd.items():
+        if k.endswith("num_batches_tracked"):
+            continue
+        m = pattern.match(k)
+        old[f"{m.group(1)}.{m.group(2)}.{m.group(3)}" if m else k] = v
+    assert "features.denseblock1.denselayer1.norm.1.weight" in old
+    return old
+
+
+def test_densenet_old_key_names(tmp_path):
+    torch.manual_seed(3)
+    _, err = _quick_check(tmp_path, "densenet121", TV.densenet121(), 64, keys=_old_densenet_keys)
+    print("densenet121 with old key names: max relative error", err)
 
 
 def test_transform_input_variants_differ(tmp_path):
