@@ -58,7 +58,8 @@ def inception_v3(**kw):
 # the first entry is the family's smallest model, the one `make test` checks.
 FAMILIES = {
     "alexnet": [
-        # AdaptiveAvgPool2d((6, 6)) needs a 6x6 (or 12x12, ...) feature map: 224 gives 6
+        # its cost is its 61M weights, not the input: 224 (the 6x6 feature map
+        # AdaptiveAvgPool2d((6, 6)) keeps); the fine-tuned check takes 127 (3x3 -> 6x6)
         ("alexnet", lambda **kw: TV.alexnet(**kw), 224, 224),
     ],
     # ResNeXt and Wide ResNet: the ResNet family (samples/resnet.arch) with
@@ -93,18 +94,23 @@ FAMILIES = {
     ],
 }
 
+FINE_TUNED_SIZE = {"alexnet": 127}
+
 CASES = [(fam, *entry) for fam, entries in FAMILIES.items()
          for entry in (entries if ZOO_ALL else entries[:1])]
 
 
 def _assert_input_matters(model, size, seed):
-    """The output must depend on the input, or parity proves little."""
+    """The output must depend on the input, or parity proves little: another
+    input must move it by 10x the parity tolerance at least.  (Deep networks
+    with random batch-norm statistics come close: resnext101_32x8d moves by
+    0.002 of the output's size at 224x224, the shallow ones by 0.02-0.1.)"""
     g = torch.Generator().manual_seed(seed + 100)
     x1, x2 = (torch.randn(2, 3, size, size, generator=g) for _ in range(2))
     with torch.no_grad():
         y1, y2 = model(x1), model(x2)
     change = float((y1 - y2).abs().max() / y1.abs().max())
-    assert change > 1e-2, f"the output hardly depends on the input ({change:.2g})"
+    assert change > 10 * parity.MAX_REL_ERR, f"the output hardly depends on the input ({change:.2g})"
 
 
 def _check(name, factory, size, batches=(1, 3), seed=0, **kw):
@@ -148,7 +154,8 @@ def _quick_check(tmp_path, name, model, size, batch=2, seed=1, keys=lambda sd: s
 def test_fine_tuned_classifier_converts_under_the_same_name(tmp_path, family):
     name, factory, _, small = FAMILIES[family][0]
     torch.manual_seed(1)
-    shape, err = _quick_check(tmp_path, name, factory(num_classes=2), small)
+    shape, err = _quick_check(tmp_path, name, factory(num_classes=2),
+                              FINE_TUNED_SIZE.get(family, small))
     assert shape == (2, 2)
     print(name, "num_classes=2: max relative error", err)
 
