@@ -125,11 +125,26 @@ static int produce_f32(const struct p2o_const *k, void *out, struct p2o_err *err
 {
 	const struct p2o_tensor *t = k->ctx;
 	int64_t n = p2o_tensor_numel(t);
+	const void *plain = p2o_tensor_plain_data(t);
 	float *f = out;
 
 	(void)err;
-	for (int64_t i = 0; i < n; i++)
-		f[i] = (float)p2o_tensor_get_f64(t, i);
+	if (plain && t->dtype == P2O_DT_FLOAT16) {
+		const uint16_t *h = plain;
+		for (int64_t i = 0; i < n; i++)
+			f[i] = p2o_half_to_float(h[i]);
+	} else if (plain && t->dtype == P2O_DT_BFLOAT16) {
+		const uint16_t *h = plain;
+		for (int64_t i = 0; i < n; i++)
+			f[i] = p2o_bf16_to_float(h[i]);
+	} else if (plain && t->dtype == P2O_DT_FLOAT64) {
+		const double *d = plain;
+		for (int64_t i = 0; i < n; i++)
+			f[i] = (float)d[i];
+	} else {
+		for (int64_t i = 0; i < n; i++)
+			f[i] = (float)p2o_tensor_get_f64(t, i);
+	}
 	return 0;
 }
 
