@@ -112,22 +112,51 @@ def rel_err(got, want):
     return float(np.abs(got.astype(np.float64) - want).max()) / scale
 
 
+def _cases(shapes, batches, sizes):
+    """Each run: (batch, {dimension name: size}); names other than
+    batch_size (e.g. "seq_len") take each of their sizes in turn."""
+    names = sorted({d for s in shapes for d in s if isinstance(d, str)} - {"batch_size"})
+    runs = [{}]
+    for n in names:
+        runs = [dict(r, **{n: v}) for r in runs for v in sizes[n]]
+    return [(b, dict(r, batch_size=b)) for b in batches for r in runs]
+
+
+def _make_input(rng, shape, env, dtype, high, given=None):
+    if given is not None:
+        return given
+    dims = tuple(env[d] if isinstance(d, str) else d for d in shape)
+    if np.dtype(dtype).kind in "iu":
+        return rng.integers(0, high, size=dims).astype(dtype)
+    return rng.standard_normal(dims).astype(dtype)
+
+
 def check_model(model, arch, input_shape, forms=("state_dict", "legacy", "checkpoint",
                                                  "dataparallel"),
-                opsets=(13, 17), batches=(1, 3), extra=(), seed=0):
+                opsets=(13, 17), batches=(1, 3), extra=(), seed=0, dtypes=None,
+                sizes=None, high=10, feeds=None, full_shapes=False):
     """Save `model` in each form, convert at each opset, check and compare.
     input_shape: one shape without the batch, or a list of them for several
-    inputs.  Returns a list of (form, opset, batch, rel_err) for reporting."""
+    inputs; with full_shapes, whole shapes ("batch_size" where the batch
+    goes, if anywhere).  A shape may name other dimensions: "seq_len" takes
+    each of its sizes in `sizes={"seq_len": (5, 2)}` in turn (one ONNX file
+    runs them all).  dtypes: numpy type names per input (default float32);
+    integer inputs are drawn from [0, high).  feeds(rng, i, sizes) may give
+    input i itself (e.g. sorted offsets; None: the default).  Returns a list
+    of (form, opset, batch, rel_err) for reporting."""
     model = randomize(model, seed).eval()
     shapes = input_shape if isinstance(input_shape, list) else [input_shape]
+    shapes = [tuple(s) if full_shapes else ("batch_size", *s) for s in shapes]
+    dtypes = dtypes or ["float32"] * len(shapes)
+    cases = _cases(shapes, batches, sizes or {})
     report = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         rng = np.random.default_rng(seed)
-        xs = {b: [rng.standard_normal((b, *s)).astype(np.float32) for s in shapes]
-              for b in batches}
+        xs = [[_make_input(rng, s, env, dt, high, feeds and feeds(rng, i, env))
+               for i, (s, dt) in enumerate(zip(shapes, dtypes))] for _, env in cases]
         with torch.no_grad():
-            want = {b: model(*[torch.from_numpy(x) for x in xs[b]]) for b in batches}
+            want = [model(*[torch.from_numpy(x) for x in xk]) for xk in xs]
         jobs, labels = [], []
         for form, ckpt in save_forms(model, tmp, forms):
             for opset in opsets:
@@ -136,15 +165,17 @@ def check_model(model, arch, input_shape, forms=("state_dict", "legacy", "checkp
                 assert res.returncode == 0, f"{form}/opset {opset}: convert failed:\n{res.stderr}"
                 onnx.checker.check_model(str(out), full_check=True)
                 names = [i.name for i in onnx.load(str(out)).graph.input]
-                for b in batches:
-                    jobs.append((out, dict(zip(names, xs[b]))))
-                    labels.append((form, opset, b))
-        for (form, opset, b), got in zip(labels, run_ort_jobs(jobs, tmp)):
-            ref = want[b] if isinstance(want[b], (tuple, list)) else [want[b]]
+                for k, (b, env) in enumerate(cases):
+                    jobs.append((out, dict(zip(names, xs[k]))))
+                    labels.append((form, opset, b, k))
+        for (form, opset, b, k), got in zip(labels, run_ort_jobs(jobs, tmp)):
+            ref = want[k] if isinstance(want[k], (tuple, list)) else [want[k]]
             assert len(got) == len(ref)
+            others = {n: v for n, v in cases[k][1].items() if n != "batch_size"}
             for g, w in zip(got, ref):
                 w = w.numpy()
-                where = f"{form}/opset {opset}/batch {b}"
+                where = f"{form}/opset {opset}/batch {b}" + "".join(
+                    f"/{n} {v}" for n, v in others.items())
                 assert g.shape == w.shape, f"{where}: shape {g.shape} != {w.shape}"
                 e = rel_err(g, w)
                 report.append((form, opset, b, e))
@@ -153,14 +184,20 @@ def check_model(model, arch, input_shape, forms=("state_dict", "legacy", "checkp
 
 
 def check_snippet(module, init, forward, input_shapes, opsets=(13, 17), batches=(1, 3),
-                  extra=(), seed=0):
+                  extra=(), seed=0, dtypes=None, sizes=None, high=10, feeds=None,
+                  full_shapes=False):
     """Parity of one layer or function: `module` is the PyTorch reference;
     `init` the .arch constructor lines (e.g. ["layer = Conv2d(3, 8, 3)"]),
     `forward` the returned expression over inputs x0, x1, ... (e.g.
-    "layer(x0)"); input_shapes without the batch dimension."""
+    "layer(x0)"); input_shapes without the batch dimension (or whole, with
+    full_shapes); names in them are symbolic dimensions fed with `sizes`;
+    dtypes e.g. ["int64"]; see check_model."""
     shapes = [tuple(s) for s in input_shapes]
-    decl = ", ".join(f"x{i}: [batch_size, {', '.join(map(str, s))}]" if s else
-                     f"x{i}: [batch_size]" for i, s in enumerate(shapes))
+    dtypes = dtypes or ["float32"] * len(shapes)
+    decl = ", ".join(
+        f"x{i}: {'' if dt == 'float32' else dt}"
+        f"[{', '.join(map(str, s if full_shapes else ('batch_size', *s)))}]"
+        for i, (s, dt) in enumerate(zip(shapes, dtypes)))
     params = ", ".join(f"x{i}" for i in range(len(shapes)))
     body = "".join(f"    {line}\n" for line in init) or "    pass\n"
     text = (f"model m({decl}) -> y:\n{body}\n    forward({params}):\n"
@@ -169,4 +206,5 @@ def check_snippet(module, init, forward, input_shapes, opsets=(13, 17), batches=
         arch = Path(tmp) / "snippet.arch"
         arch.write_text(text)
         return check_model(module, arch, list(shapes), forms=("state_dict",), opsets=opsets,
-                           batches=batches, extra=extra, seed=seed)
+                           batches=batches, extra=extra, seed=seed, dtypes=dtypes,
+                           sizes=sizes, high=high, feeds=feeds, full_shapes=full_shapes)
