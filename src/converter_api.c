@@ -198,6 +198,17 @@ int p2o_result(struct p2o_ctx *c, struct p2o_value *x, struct p2o_val **out)
 	return (*out = p2o_v_tensor(c->ev->a, x)) ? 0 : p2o_fail(c, "out of memory");
 }
 
+int p2o_result_tuple(struct p2o_ctx *c, struct p2o_val *const *items, size_t n,
+		     struct p2o_val **out)
+{
+	if (!(*out = p2o_v_new(c->ev->a, V_TUPLE)))
+		return p2o_fail(c, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		if (p2o_v_push(c->ev->a, *out, items[i]))
+			return p2o_fail(c, "out of memory");
+	return 0;
+}
+
 int p2o_unary(struct p2o_ctx *c, const char *op, struct p2o_value *x, struct p2o_val **out)
 {
 	struct p2o_node *n = p2o_emit(c, op, &x, 1, 1);

@@ -66,7 +66,8 @@ static int elem_type(struct p2o_onnx_writer *w, const struct p2o_value *v, int32
 
 /* ---- nodes ---- */
 
-static void set_attr(Onnx__AttributeProto *a, const struct p2o_attr *s)
+/* Returns -1 when the arena runs out (lists of strings need memory). */
+static int set_attr(struct p2o_arena *arena, Onnx__AttributeProto *a, const struct p2o_attr *s)
 {
 	onnx__attribute_proto__init(a);
 	a->name = (char *)s->name;
@@ -98,7 +99,18 @@ static void set_attr(Onnx__AttributeProto *a, const struct p2o_attr *s)
 		a->n_floats = s->n;
 		a->floats = s->floats;
 		break;
+	case P2O_ATTR_STRINGS:
+		a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS;
+		if (!(a->strings = p2o_alloc_array(arena, s->n + 1, sizeof *a->strings)))
+			return -1;
+		a->n_strings = s->n;
+		for (size_t i = 0; i < s->n; i++) {
+			a->strings[i].len = strlen(s->strs[i]);
+			a->strings[i].data = (uint8_t *)s->strs[i];
+		}
+		break;
 	}
+	return 0;
 }
 
 static int emit_node(struct p2o_onnx_writer *w, const struct p2o_node *n)
@@ -125,7 +137,11 @@ static int emit_node(struct p2o_onnx_writer *w, const struct p2o_node *n)
 	for (size_t i = 0; i < n->nout; i++)
 		out[i] = n->outputs[i] ? (char *)n->outputs[i]->name : "";
 	for (size_t i = 0; i < n->nattrs; i++) {
-		set_attr(&attrs[i], &n->attrs[i]);
+		if (set_attr(&a, &attrs[i], &n->attrs[i])) {
+			p2o_errf(w->err, P2O_ENOMEM, w->path, "out of memory writing node %s",
+				 n->name);
+			goto done;
+		}
 		attrp[i] = &attrs[i];
 	}
 	node.n_input = n->nin;

@@ -244,6 +244,8 @@ static void test_attrs_and_dtypes(void **state)
 	assert_int_equal(p2o_attr_string(&f->g, node, "s", "hello"), 0);
 	assert_int_equal(p2o_attr_ints(&f->g, node, "ints", ints, 3), 0);
 	assert_int_equal(p2o_attr_floats(&f->g, node, "floats", floats, 2), 0);
+	assert_int_equal(p2o_attr_strings(&f->g, node, "strings",
+					  (const char *[]){"Relu", "Tanh"}, 2), 0);
 	node->outputs[0]->dtype = P2O_DT_BOOL;
 	node->outputs[0]->rank = 0;
 	node->outputs[1]->dtype = P2O_DT_INT64;
@@ -269,6 +271,10 @@ static void test_attrs_and_dtypes(void **state)
 	assert_int_equal(attr(n, "floats")->type, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS);
 	assert_int_equal(attr(n, "floats")->n_floats, 2);
 	assert_true(attr(n, "floats")->floats[1] == -2.25f);
+	assert_int_equal(attr(n, "strings")->type, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS);
+	assert_int_equal(attr(n, "strings")->n_strings, 2);
+	assert_int_equal(attr(n, "strings")->strings[1].len, 4);
+	assert_memory_equal(attr(n, "strings")->strings[1].data, "Tanh", 4);
 	assert_int_equal(m->graph->n_initializer, P2O_ARRAY_LEN(map));
 	for (size_t i = 0; i < P2O_ARRAY_LEN(map); i++) {
 		const Onnx__TensorProto *t = m->graph->initializer[i];
