@@ -335,8 +335,9 @@ int p2o_infer_node(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *err)
 	for (size_t i = 0; i < P2O_ARRAY_LEN(RULES); i++)
 		if (!strcmp(RULES[i].op, n->op))
 			return RULES[i].fn(g, n, err);
-	if (p2o_infer_fn_ops(g, n, err) <= 0) /* shape_infer_fn.c */
-		return err->code ? -1 : 0;
+	int rc = p2o_infer_fn_ops(g, n, err); /* shape_infer_fn.c */
+	if (rc <= 0)
+		return rc;
 	for (size_t i = 0; i < n->nout; i++) /* unknown op: types unknown */
 		n->outputs[i]->rank = -1;
 	return 0;
