@@ -61,7 +61,6 @@ struct p2o_value *p2o_emit_binary_k(struct p2o_ctx *c, const char *op,
 /* A float32 constant of the given shape, every element v (ones, zeros). */
 struct p2o_value *p2o_emit_filled(struct p2o_ctx *c, const char *what, int rank,
 				  const int64_t *shape, float v);
-
 /* Concat of n values along axis. */
 struct p2o_value *p2o_emit_concat(struct p2o_ctx *c, struct p2o_value *const *xs,
 				  size_t n, int64_t axis);
