@@ -280,3 +280,37 @@ def test_has_weights_is_not_a_wildcard(tmp_path):
                           str(tmp_path / "o.onnx")], capture_output=True, text=True, timeout=60)
     assert res.returncode == 6, res.stderr
     assert "unexpected key head.weight" in res.stderr
+
+
+# ---- recognition without --arch (pth2onnx inspect)
+
+@pytest.mark.parametrize("factory,expect", [
+    (lambda: TV.squeezenet1_0(), "recognised as built-in squeezenet1_0"),
+    (lambda: TV.squeezenet1_1(num_classes=2), "recognised as built-in squeezenet1_1"),
+    (lambda: TV.densenet121(num_classes=2),
+     "recognised as built-in densenet121 (samples/densenet.arch) with 2 classes"),
+    (lambda: TV.resnext50_32x4d(num_classes=3),
+     "recognised as built-in resnext50_32x4d (samples/resnet.arch) with 3 classes"),
+    # transform_input is not in the weights: the user chooses
+    (lambda: googlenet(aux_logits=False),
+     "fit 2 built-in architectures equally: googlenet, googlenet_transform_input"),
+    (lambda: googlenet(), "fit 2 built-in architectures equally: googlenet, googlenet_transform_input"),
+])
+def test_recognised_without_arch(tmp_path, factory, expect):
+    torch.manual_seed(0)
+    ckpt = tmp_path / "w.pth"
+    torch.save(factory().state_dict(), ckpt)
+    res = subprocess.run([str(BIN), "inspect", str(ckpt)], capture_output=True, text=True,
+                         timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert expect in res.stdout, res.stdout[:600]
+
+
+def test_densenet_old_key_names_recognised(tmp_path):
+    torch.manual_seed(0)
+    ckpt = tmp_path / "w.pth"
+    torch.save(_old_densenet_keys(TV.densenet121().state_dict()), ckpt)
+    res = subprocess.run([str(BIN), "inspect", str(ckpt)], capture_output=True, text=True,
+                         timeout=120)
+    assert "recognised as built-in densenet121 (samples/densenet.arch) with 1000 classes" \
+        in res.stdout, res.stdout[:600]
