@@ -69,3 +69,17 @@ def test_fine_tuned_classifier_size_comes_from_weights(family):
                               extra=INPUT)
     assert all(r[-1] <= parity.MAX_REL_ERR for r in rows)
     report(name + " (2 classes)", rows)
+
+
+@pytest.mark.skipif(not ALL, reason="a 2.6 GB checkpoint: P2O_ZOO=all only")
+def test_regnet_y_128gf_reports_the_2gb_limit(tmp_path):
+    """Until external data is written, the over-2 GB model fails cleanly:
+    exit 7, one message, no output file."""
+    torch.manual_seed(0)
+    ckpt = tmp_path / "regnet_y_128gf.pth"
+    torch.save(torchvision.models.regnet_y_128gf().state_dict(), ckpt)
+    out = tmp_path / "out.onnx"
+    res = parity.convert(ckpt, "regnet_y_128gf", out)
+    assert res.returncode == 7, res.stderr
+    assert "ONNX files over 2 GB need external data" in res.stderr
+    assert not out.exists()
