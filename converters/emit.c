@@ -156,10 +156,70 @@ struct p2o_value *p2o_emit_binary(struct p2o_ctx *c, const char *op, struct p2o_
 				  struct p2o_value *b)
 {
 	struct p2o_value *ins[2] = {a, b};
+
+	if (!a || !b) /* an operand failed: the error is already set */
+		return NULL;
 	return finish(c, p2o_emit(c, op, ins, 2, 1));
 }
 
 struct p2o_value *p2o_emit_unary(struct p2o_ctx *c, const char *op, struct p2o_value *x)
 {
+	if (!x)
+		return NULL;
 	return finish(c, p2o_emit(c, op, &x, 1, 1));
+}
+
+struct p2o_value *p2o_emit_binary_k(struct p2o_ctx *c, const char *op, struct p2o_value *x,
+				    double k)
+{
+	struct p2o_value *kv;
+
+	if (!x || !(kv = p2o_emit_scalar(c, "k", x->dtype, k)))
+		return NULL;
+	return p2o_emit_binary(c, op, x, kv);
+}
+
+struct p2o_value *p2o_emit_filled(struct p2o_ctx *c, const char *what, int rank,
+				  const int64_t *shape, float v)
+{
+	const char *name = p2o_sprintf(&c->g->arena, "%s.%s", c->name, what);
+	size_t n = 1;
+	float *data;
+	struct p2o_value *k = NULL;
+
+	for (int d = 0; d < rank; d++)
+		n *= (size_t)shape[d];
+	if (name && (data = p2o_alloc_array(&c->g->arena, n ? n : 1, sizeof *data))) {
+		for (size_t i = 0; i < n; i++)
+			data[i] = v;
+		k = p2o_graph_const(c->g, name, P2O_DT_FLOAT32, rank, shape, data);
+	}
+	if (!k)
+		p2o_fail(c, "out of memory");
+	return k;
+}
+
+struct p2o_value *p2o_emit_reshape_like(struct p2o_ctx *c, struct p2o_value *y,
+				       struct p2o_value *x)
+{
+	int64_t shape[P2O_MAX_RANK];
+	struct p2o_value *ins[2] = {y, NULL};
+	struct p2o_node *n;
+	int known = 1;
+
+	if (x->rank < 1)
+		return p2o_fail(c, "internal: reshape to the shape of a scalar"), NULL;
+	shape[0] = 0;
+	for (int d = 1; d < x->rank; d++)
+		known &= (shape[d] = x->dims[d].v) >= 0;
+	if (known)
+		return p2o_emit_reshape(c, y, shape, (size_t)x->rank);
+	if (!(ins[1] = p2o_emit_unary(c, "Shape", x)) || !(n = p2o_emit(c, "Reshape", ins, 2, 1)) ||
+	    p2o_finish(c, n, NULL))
+		return NULL;
+	n->outputs[0]->dtype = x->dtype;
+	n->outputs[0]->rank = x->rank;
+	for (int d = 0; d < x->rank; d++)
+		n->outputs[0]->dims[d] = x->dims[d];
+	return n->outputs[0];
 }

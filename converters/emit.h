@@ -43,11 +43,23 @@ struct p2o_value *p2o_emit_transpose(struct p2o_ctx *c, struct p2o_value *x,
 /* Reshape to a constant shape (0 copies, -1 infers). */
 struct p2o_value *p2o_emit_reshape(struct p2o_ctx *c, struct p2o_value *x,
 				   const int64_t *shape, size_t n);
-/* A binary elementwise op of two values. */
+/* Reshape y to x's shape (x of known rank, batch first): a constant
+ * [0, d1, d2, ...] when the sizes after the batch are known, else the
+ * runtime Shape(x), with the output typed as x. */
+struct p2o_value *p2o_emit_reshape_like(struct p2o_ctx *c, struct p2o_value *y,
+					struct p2o_value *x);
+/* A binary elementwise op of two values.  This and the unary form return
+ * NULL at once when an operand is NULL (a failed emit), so calls nest. */
 struct p2o_value *p2o_emit_binary(struct p2o_ctx *c, const char *op,
 				  struct p2o_value *a, struct p2o_value *b);
 /* A unary op. */
 struct p2o_value *p2o_emit_unary(struct p2o_ctx *c, const char *op,
 				 struct p2o_value *x);
+/* x op k for a number k (a 0-D constant of x's type): Mul, Add, Div, ... */
+struct p2o_value *p2o_emit_binary_k(struct p2o_ctx *c, const char *op,
+				    struct p2o_value *x, double k);
+/* A float32 constant of the given shape, every element v (ones, zeros). */
+struct p2o_value *p2o_emit_filled(struct p2o_ctx *c, const char *what, int rank,
+				  const int64_t *shape, float v);
 
 #endif
