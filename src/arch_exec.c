@@ -192,8 +192,17 @@ int p2o_get_attr(struct p2o_eval *ev, struct p2o_val *obj, const char *name,
 	switch (obj->kind) {
 	case V_NAMESPACE: /* torch.X, nn.X, F.X, math.X */
 		snprintf(buf, sizeof buf, "%s.%s", obj->u.s, name);
-		if ((*out = p2o_scope_lookup(ev->globals, buf)) ||
-		    (*out = p2o_scope_lookup(ev->globals, name)))
+		if ((*out = p2o_scope_lookup(ev->globals, buf)))
+			return 0;
+		/* torch.max, torch.abs, F.round: the function, not the builtin */
+		if (strcmp(obj->u.s, "math") && p2o_converter_find(name) &&
+		    !(p2o_converter_find(name)->flags & P2O_CONV_LAYER)) {
+			if (!(*out = p2o_v_new(ev->a, V_OP)))
+				return OOM(ev, pos);
+			(*out)->conv = p2o_converter_find(name);
+			return 0;
+		}
+		if ((*out = p2o_scope_lookup(ev->globals, name)))
 			return 0;
 		return p2o_arch_error(ev->err, pos, "'%s' is not a supported layer or function",
 				      buf);
@@ -221,7 +230,11 @@ int p2o_get_attr(struct p2o_eval *ev, struct p2o_val *obj, const char *name,
 	}
 	case V_TENSOR:
 		return p2o_tensor_attr(ev, obj, name, pos, out);
-	case V_LIST: case V_DICT: case V_TUPLE: case V_STR: case V_INT: case V_FLOAT:
+	case V_TUPLE: /* (values, indices) of torch.max(x, dim) and the like */
+		if (obj->conv && obj->u.seq.n == 2 && (!strcmp(name, "values") || !strcmp(name, "indices")))
+			return *out = obj->u.seq.items[name[0] == 'i'], 0;
+		/* fall through */
+	case V_LIST: case V_DICT: case V_STR: case V_INT: case V_FLOAT:
 		snprintf(buf, sizeof buf, "%s.%s", p2o_v_kind_name(obj), name);
 		if ((*out = p2o_scope_lookup(ev->globals, buf)))
 			return (*out = method(ev, *out, obj)) ? 0 : OOM(ev, pos);

@@ -1,5 +1,6 @@
 /* arch_expr.c — evaluating expressions of a description. */
 #include "arch_eval.h"
+#include "dyn_int.h"
 
 #include <math.h>
 #include <string.h>
@@ -29,13 +30,8 @@ static int arith(struct p2o_eval *ev, const char *op, struct p2o_val *l,
 
 	if (num(l, &x, &li) || num(r, &y, &ri))
 		return 1; /* not numbers */
-	if (unknown_int(l) || unknown_int(r)) { /* a dynamic size */
-		if (!(*out = p2o_v_int(ev->a, -1)))
-			return OOM(ev, pos);
-		(*out)->sym_of = unknown_int(l) ? l->sym_of : r->sym_of;
-		(*out)->sym_dim = -1; /* derived: no longer one dimension */
-		return 0;
-	}
+	if (unknown_int(l) || unknown_int(r)) /* a dynamic size: graph arithmetic */
+		return p2o_dyn_arith(ev, op, l, r, pos, out);
 	if (li && ri && strcmp(op, "/") && strcmp(op, "**")) {
 		int64_t a = (int64_t)x, b = (int64_t)y, c;
 		if ((!strcmp(op, "//") || !strcmp(op, "%")) && b == 0)
@@ -94,6 +90,8 @@ static int seq_concat(struct p2o_eval *ev, struct p2o_val *l, struct p2o_val *r,
 static const struct { const char *op, *fn; } TENSOR_OPS[] = {
 	{"+", "add"}, {"-", "sub"}, {"*", "mul"}, {"/", "div"}, {"@", "matmul"},
 	{"**", "pow"}, {"//", "floor_divide"}, {"%", "remainder"},
+	{"&", "bitwise_and"}, {"|", "bitwise_or"}, {"^", "bitwise_xor"},
+	{"==", "eq"}, {"!=", "ne"}, {"<", "lt"}, {"<=", "le"}, {">", "gt"}, {">=", "ge"},
 };
 
 int p2o_binop(struct p2o_eval *ev, const char *op, struct p2o_val *l,
@@ -357,6 +355,10 @@ int p2o_eval_expr(struct p2o_eval *ev, struct p2o_scope *sc,
 		}
 		if (!strcmp(e->s, "+"))
 			return *out = l, 0;
+		if (!strcmp(e->s, "~") && l->kind == V_TENSOR) {
+			struct p2o_val fn = {.kind = V_OP, .conv = p2o_converter_find("bitwise_not")};
+			return p2o_call_value(ev, &fn, &l, 1, NULL, NULL, 0, e->pos, out);
+		}
 		if (!strcmp(e->s, "~"))
 			return l->kind == V_INT ? ((*out = p2o_v_int(ev->a, ~l->u.i)) ? 0 : OOM(ev, e->pos)) :
 			       p2o_arch_error(ev->err, e->pos, "~ needs an int");
@@ -372,8 +374,16 @@ int p2o_eval_expr(struct p2o_eval *ev, struct p2o_scope *sc,
 			return -1;
 		b = 1;
 		for (size_t i = 1; i < e->nkids && b; i++) {
-			if (p2o_eval_expr(ev, sc, e->kids[i], &r) ||
-			    compare(ev, e->ops[i - 1], l, r, e->pos, &b))
+			if (p2o_eval_expr(ev, sc, e->kids[i], &r))
+				return -1;
+			if ((l->kind == V_TENSOR || r->kind == V_TENSOR) && strchr("=!<>", e->ops[i - 1][0])) {
+				/* a tensor comparison is a graph node (Equal, Less, ...) */
+				if (e->nkids > 2)
+					return p2o_arch_error(ev->err, e->pos, "chained comparisons of "
+							      "tensors are not supported");
+				return p2o_binop(ev, e->ops[i - 1], l, r, e->pos, out);
+			}
+			if (compare(ev, e->ops[i - 1], l, r, e->pos, &b))
 				return -1;
 			l = r;
 		}

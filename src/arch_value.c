@@ -113,8 +113,10 @@ void p2o_v_repr(const struct p2o_val *v, char *buf, size_t cap)
 	case V_NONE: snprintf(buf, cap, "None"); break;
 	case V_BOOL: snprintf(buf, cap, v->u.b ? "True" : "False"); break;
 	case V_INT:
-		if (v->u.i < 0 && v->sym_of)
+		if (v->u.i < 0 && v->sym_of && v->sym_dim >= 0)
 			snprintf(buf, cap, "%s.size(%d)", v->sym_of->name, v->sym_dim);
+		else if (v->u.i < 0 && v->sym_of)
+			snprintf(buf, cap, "<int known at run time>");
 		else
 			snprintf(buf, cap, "%" PRId64, v->u.i);
 		break;

@@ -66,12 +66,17 @@ struct p2o_val {
 		struct p2o_value *t;
 		enum p2o_dtype dtype;
 	} u;
-	/* V_CLASS of a layer type, V_OP: the converter */
+	/* V_CLASS of a layer type, V_OP: the converter; V_TUPLE: the converter
+	 * that returned (values, indices), which then have those names */
 	const struct p2o_converter *conv;
 	/* V_INT that is dimension sym_dim of tensor sym_of (value unknown at
 	 * conversion time when i < 0) */
 	struct p2o_value *sym_of;
 	int sym_dim;
+	/* A dynamic V_INT (i < 0, sym_of set) as a graph value: a 1-D int64
+	 * tensor of one element (src/dyn_int.h); made on first use for
+	 * x.size(d), at once for arithmetic results (sym_dim = -1). */
+	struct p2o_value *dyn;
 };
 
 /* A scope: names to values, with a parent.  A block instance's scope holds

@@ -200,8 +200,12 @@ static int reshape(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *err)
 
 	(void)g;
 	o->dtype = x->dtype;
-	if (r < 0) {
-		o->rank = -1;
+	if (r < 0) { /* a computed shape: its length gives the rank */
+		const struct p2o_value *s = n->inputs[1];
+		o->rank = s->rank == 1 && s->dims[0].v >= 0 && s->dims[0].v <= P2O_MAX_RANK ?
+			  (int)s->dims[0].v : -1;
+		for (int d = 0; d < o->rank; d++)
+			o->dims[d] = UNKNOWN;
 		return 0;
 	}
 	o->rank = (int)r;
@@ -326,6 +330,8 @@ int p2o_infer_node(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *err)
 	for (size_t i = 0; i < P2O_ARRAY_LEN(RULES); i++)
 		if (!strcmp(RULES[i].op, n->op))
 			return RULES[i].fn(g, n, err);
+	if (p2o_infer_fn_ops(g, n, err) <= 0) /* shape_infer_fn.c */
+		return err->code ? -1 : 0;
 	for (size_t i = 0; i < n->nout; i++) /* unknown op: types unknown */
 		n->outputs[i]->rank = -1;
 	return 0;

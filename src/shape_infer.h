@@ -18,6 +18,8 @@ int p2o_infer_slice(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *err
 int p2o_infer_squeeze(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *err);
 int p2o_infer_transpose(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *err);
 int p2o_infer_unsqueeze(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *err);
+/* shape_infer_fn.c: 0 or -1 when it has a rule for n's op, else 1 */
+int p2o_infer_fn_ops(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *err);
 int p2o_infer_where(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *err);
 
 #endif

@@ -181,8 +181,16 @@ int p2o_infer_slice(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *err
 	if (x->rank < 0)
 		return 0;
 	if (ns < 0 || ne != ns || na != ns || nsp != ns) {
+		/* computed starts or ends: only the sliced axes (when known) change */
+		int axes_known = na >= 0 && n->nin > 3 && n->inputs[3];
 		for (int d = 0; d < x->rank; d++)
-			o->dims[d] = UNKNOWN;
+			if (!axes_known)
+				o->dims[d] = UNKNOWN;
+		for (long i = 0; axes_known && i < na; i++) {
+			int64_t a = ax[i] < 0 ? ax[i] + x->rank : ax[i];
+			if (a >= 0 && a < x->rank)
+				o->dims[a] = UNKNOWN;
+		}
 		return 0;
 	}
 	for (long i = 0; i < ns; i++) {
