@@ -23,12 +23,14 @@ static int bind(struct p2o_bind *b, struct p2o_module *m)
 	if (ch > 0 && ch % g)
 		return p2o_bind_problem(b, m, "num_channels %lld is not divisible by num_groups %lld",
 					(long long)ch, (long long)g);
-	if (affine && (w = p2o_bind_param(b, m, "weight", 0, 1, &ch))) {
+	if (!affine)
+		return 0;
+	if ((w = p2o_bind_param(b, m, "weight", 0, 1, &ch))) {
 		ch = w->shape[0];
 		if (p2o_bind_set_arg(b, m, "num_channels", ch))
 			return -1;
-		p2o_bind_param(b, m, "bias", 0, 1, &ch);
 	}
+	p2o_bind_param(b, m, "bias", 0, 1, &ch);
 	return 0;
 }
 

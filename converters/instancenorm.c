@@ -20,12 +20,14 @@ static int bind(struct p2o_bind *b, struct p2o_module *m)
 	p2o_val_int(p2o_arg(&a, "num_features"), &ch);
 	p2o_val_int(p2o_arg(&a, "affine"), &affine);
 	p2o_val_int(p2o_arg(&a, "track_running_stats"), &track);
-	if (affine && (t = p2o_bind_param(b, m, "weight", 0, 1, &ch))) {
-		ch = t->shape[0];
+	if (affine) {
+		if ((t = p2o_bind_param(b, m, "weight", 0, 1, &ch)))
+			ch = t->shape[0];
 		p2o_bind_param(b, m, "bias", 0, 1, &ch);
 	}
-	if (track && (t = p2o_bind_param(b, m, "running_mean", 0, 1, &ch))) {
-		ch = t->shape[0];
+	if (track) {
+		if ((t = p2o_bind_param(b, m, "running_mean", 0, 1, &ch)))
+			ch = t->shape[0];
 		p2o_bind_param(b, m, "running_var", 0, 1, &ch);
 		p2o_bind_param(b, m, "num_batches_tracked", 1, -1, NULL);
 	}

@@ -44,8 +44,11 @@ static int bind(struct p2o_bind *b, struct p2o_module *m)
 						"elementwise_affine");
 		return 0;
 	}
+	/* bias is looked at even without a weight, so that both are reported */
 	if ((w = p2o_bind_param(b, m, "weight", 0, k, k < 0 ? NULL : dims)))
 		p2o_bind_param(b, m, "bias", 0, w->rank, w->shape);
+	else
+		p2o_bind_param(b, m, "bias", 0, k, k < 0 ? NULL : dims);
 	return 0;
 }
 

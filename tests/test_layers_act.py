@@ -288,10 +288,14 @@ ERRORS = [
     ("layer = StochasticDepth(1.5, 'row')", "layer(x0)", "between 0 and 1"),
     ("layer = LayerNorm(7, elementwise_affine=False)", "layer(x0)", "normalized_shape[0] is 7"),
     ("pass", "F.softmax(x0, 1, dtype=torch.float16)", "dtype"),
+    ("layer = GroupNorm(2, 6)", "layer(x0)", "missing key layer.bias"),
+    ("layer = LayerNorm((4, 5))", "layer(x0)", "missing key layer.bias"),
+    ("layer = InstanceNorm2d(6, affine=True)", "layer(x0)", "missing key layer.bias"),
 ]
 
 
-@pytest.mark.parametrize("init,expr,message", ERRORS, ids=[e[2] for e in ERRORS])
+@pytest.mark.parametrize("init,expr,message", ERRORS,
+                         ids=[e[0].split("= ")[-1] if "=" in e[0] else e[1] for e in ERRORS])
 def test_errors_point_at_the_call(init, expr, message):
     """Options that cannot be converted fail at the call site (exit 5; 6 when binding rejects a hyper-parameter)."""
     with tempfile.TemporaryDirectory() as tmp:
