@@ -477,3 +477,40 @@ def _convert_fails(tmp_path, forward, shapes=((3, 4),)):
 def test_errors(tmp_path, forward, message):
     err = _convert_fails(tmp_path, forward)
     assert message in err, err
+
+
+ATTENTION = '''
+import torch
+import torch.nn as nn
+
+
+class Attention(nn.Module):
+    def __init__(self, dim=8, heads=2):
+        super().__init__()
+        self.heads = heads
+        self.qkv = nn.Linear(dim, dim * 3)
+        self.proj = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        b, n, c = x.shape
+        qkv = self.qkv(x).reshape(b, n, 3, self.heads, c // self.heads).permute(2, 0, 3, 1, 4)
+        q, k, v = qkv[0], qkv[1], qkv[2]
+        a = (q @ k.transpose(-2, -1)) * (c // self.heads) ** -0.5
+        a = (a - a.amax(-1, keepdim=True)).exp()
+        a = a / a.sum(dim=-1, keepdim=True)
+        y = (a @ v).transpose(1, 2).reshape(b, n, c)
+        return self.proj(y)
+'''
+
+
+def test_attention_block(tmp_path):
+    """A pasted PyTorch class mixing layers with weights and the functions
+    above (shape unpacking, reshape with run-time sizes, permute, indexing,
+    transpose, amax, exp, sum), against the same class in PyTorch."""
+    ns = {}
+    exec(ATTENTION, ns)
+    arch = tmp_path / "attention.arch"
+    arch.write_text(ATTENTION + "\nmodel attn(x: [batch_size, 5, 8]) -> y = Attention()\n")
+    torch.manual_seed(0)
+    report = parity.check_model(ns["Attention"](), arch, (5, 8), forms=("state_dict",))
+    assert len(report) == 4
