@@ -3,10 +3,11 @@
  * Weights: weight [out, in/groups, k...], bias [out] unless bias=False.
  * in_channels, out_channels and kernel_size may be left out: the weight
  * says them.  padding: int, tuple, 'same' (extra padding goes at the end,
- * as PyTorch does) or 'valid'.  padding_mode other than 'zeros' is not
- * supported yet.
+ * as PyTorch does) or 'valid'.  padding_mode 'reflect', 'replicate' or
+ * 'circular' pads first (Pad, or Slice + Concat for circular), then the
+ * Conv has no padding, as in PyTorch.
  */
-#include "converter.h"
+#include "emit.h"
 
 #include <string.h>
 
@@ -65,14 +66,17 @@ static int call(struct p2o_ctx *c, struct p2o_module *m, const struct p2o_args *
 	int64_t stride[3], dil[3], pads[6], kshape[3], groups;
 	struct p2o_value *x = p2o_arg_tensor(c, in, "input"), *ins[3];
 	const struct p2o_tensor *w = p2o_module_weight(m, "weight");
-	struct p2o_val *padding = p2o_arg(&a, "padding");
+	struct p2o_val *padding = p2o_arg(&a, "padding"), *pmode = p2o_arg(&a, "padding_mode");
 	struct p2o_node *n;
 
 	if (!x || p2o_arg_ints(c, &a, "stride", sp, stride) ||
 	    p2o_arg_ints(c, &a, "dilation", sp, dil) || p2o_arg_int(c, &a, "groups", &groups))
 		return -1;
-	if (!p2o_is_str_val(p2o_arg(&a, "padding_mode"), "zeros"))
-		return p2o_fail(c, "%s: padding_mode other than 'zeros' is not supported yet", m->type);
+	if (!pmode || pmode->kind != V_STR ||
+	    (strcmp(pmode->u.s, "zeros") && strcmp(pmode->u.s, "reflect") &&
+	     strcmp(pmode->u.s, "replicate") && strcmp(pmode->u.s, "circular")))
+		return p2o_fail(c, "%s: padding_mode must be 'zeros', 'reflect', 'replicate' or "
+				"'circular'", m->type);
 	if (x->rank != sp + 2)
 		return p2o_fail(c, "%s expects a %d-D input [batch, channels, ...], got %d-D",
 				m->type, sp + 2, x->rank);
@@ -91,6 +95,18 @@ static int call(struct p2o_ctx *c, struct p2o_module *m, const struct p2o_args *
 		if (p2o_arg_ints(c, &a, "padding", sp, pads))
 			return -1;
 		memcpy(pads + sp, pads, (size_t)sp * sizeof *pads);
+	}
+	if (strcmp(pmode->u.s, "zeros")) {
+		/* pad explicitly (PyTorch: F.pad then conv with padding 0) */
+		int64_t all[2 * (2 + 3)] = {0};
+		const char *mode = !strcmp(pmode->u.s, "replicate") ? "edge" : pmode->u.s;
+		for (int d = 0; d < sp; d++) {
+			all[2 + d] = pads[d];
+			all[2 + sp + 2 + d] = pads[sp + d];
+		}
+		if (!(x = p2o_emit_pad(c, x, all, mode, 0)))
+			return -1;
+		memset(pads, 0, sizeof pads);
 	}
 	ins[0] = x;
 	if (!(ins[1] = p2o_weight_value(c, m, "weight")))

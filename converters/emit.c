@@ -223,3 +223,104 @@ struct p2o_value *p2o_emit_reshape_like(struct p2o_ctx *c, struct p2o_value *y,
 		n->outputs[0]->dims[d] = x->dims[d];
 	return n->outputs[0];
 }
+
+struct p2o_value *p2o_emit_concat(struct p2o_ctx *c, struct p2o_value *const *xs, size_t n,
+				  int64_t axis)
+{
+	struct p2o_node *node = p2o_emit(c, "Concat", xs, n, 1);
+
+	if (node && p2o_attr_int(c->g, node, "axis", axis))
+		return p2o_fail(c, "out of memory"), NULL;
+	return finish(c, node);
+}
+
+/* Circular padding of one axis: [x[-l:], x, x[:r]]. */
+static struct p2o_value *pad_circular(struct p2o_ctx *c, struct p2o_value *x, int64_t axis,
+				      int64_t l, int64_t r)
+{
+	struct p2o_value *parts[3];
+	size_t n = 0;
+	int64_t end = INT64_MAX, zero = 0;
+
+	if (l > 0 && !(parts[n++] = p2o_emit_slice(c, x, (int64_t[]){-l}, &end, &axis, NULL, 1)))
+		return NULL;
+	parts[n++] = x;
+	if (r > 0 && !(parts[n++] = p2o_emit_slice(c, x, &zero, &r, &axis, NULL, 1)))
+		return NULL;
+	return p2o_emit_concat(c, parts, n, axis);
+}
+
+struct p2o_value *p2o_emit_pad(struct p2o_ctx *c, struct p2o_value *x, const int64_t *pads,
+			       const char *mode, double value)
+{
+	int64_t st[P2O_MAX_RANK], en[P2O_MAX_RANK], ax[P2O_MAX_RANK], pos[2 * P2O_MAX_RANK];
+	int r = x->rank, ncrop = 0, npad = 0, circular = !strcmp(mode, "circular");
+	int reflect = !strcmp(mode, "reflect");
+	struct p2o_value *ins[3] = {NULL, NULL, NULL};
+	struct p2o_node *n;
+
+	if (r < 0 || r > P2O_MAX_RANK)
+		return p2o_fail(c, "padding needs an input of known rank"), NULL;
+	for (int a = 0; a < r; a++) {
+		if (pads[a] < 0 || pads[a + r] < 0) {
+			st[ncrop] = pads[a] < 0 ? -pads[a] : 0;
+			en[ncrop] = pads[a + r] < 0 ? pads[a + r] : INT64_MAX;
+			ax[ncrop++] = a;
+		}
+		pos[a] = pads[a] > 0 ? pads[a] : 0;
+		pos[a + r] = pads[a + r] > 0 ? pads[a + r] : 0;
+		npad += pos[a] || pos[a + r];
+	}
+	if (ncrop && !reflect && !(x = p2o_emit_slice(c, x, st, en, ax, NULL, (size_t)ncrop)))
+		return NULL;
+	if (!npad)
+		return x;
+	if (circular) {
+		for (int a = 0; a < r && x; a++)
+			if (pos[a] || pos[a + r])
+				x = pad_circular(c, x, a, pos[a], pos[a + r]);
+		return x;
+	}
+	if (reflect && ncrop) { /* reflect the whole input, then crop */
+		struct p2o_value *y = p2o_emit_pad(c, x, pos, mode, 0);
+		return y ? p2o_emit_slice(c, y, st, en, ax, NULL, (size_t)ncrop) : NULL;
+	}
+	ins[0] = x;
+	if (!(ins[1] = p2o_emit_ints(c, "pads", pos, 2 * (size_t)r)))
+		return NULL;
+	if (!strcmp(mode, "constant") && value != 0 &&
+	    !(ins[2] = p2o_emit_scalar(c, "value", x->dtype, value)))
+		return NULL;
+	if (!(n = p2o_emit(c, "Pad", ins, ins[2] ? 3 : 2, 1)))
+		return NULL;
+	if (strcmp(mode, "constant") && p2o_attr_string(c->g, n, "mode", mode))
+		return p2o_fail(c, "out of memory"), NULL;
+	return finish(c, n);
+}
+
+/* span = the positions a window can start at - 1; the extra window
+ * ceil_mode adds (when span % s) starts at (span / s + 1) * s */
+static int64_t pool_span(const struct p2o_value *x, int d, int sp, const int64_t *k,
+			 const int64_t *pads, const int64_t *dil)
+{
+	return x->dims[2 + d].v + pads[d] + pads[d + sp] - (dil ? dil[d] : 1) * (k[d] - 1) - 1;
+}
+
+int p2o_pool_ceil_mode(const struct p2o_value *x, int sp, const int64_t *k, const int64_t *s,
+		       int64_t *pads, const int64_t *dil)
+{
+	int need = 0;
+
+	for (int d = 0; d < sp; d++) {
+		int64_t in = x->dims[2 + d].v, span = pool_span(x, d, sp, k, pads, dil);
+		if (in < 0 || (span % s[d] && (span / s[d] + 1) * s[d] < in + pads[d]))
+			need = 1;
+	}
+	for (int d = 0; need && d < sp; d++) {
+		int64_t in = x->dims[2 + d].v, span = pool_span(x, d, sp, k, pads, dil);
+		if (in >= 0 && span >= 0 && span % s[d] && (span / s[d] + 1) * s[d] >= in + pads[d] &&
+		    span % s[d] <= pads[d + sp])
+			pads[d + sp] -= span % s[d]; /* a dropped extra window: end padding */
+	}
+	return need;
+}

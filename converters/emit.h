@@ -61,5 +61,26 @@ struct p2o_value *p2o_emit_binary_k(struct p2o_ctx *c, const char *op,
 /* A float32 constant of the given shape, every element v (ones, zeros). */
 struct p2o_value *p2o_emit_filled(struct p2o_ctx *c, const char *what, int rank,
 				  const int64_t *shape, float v);
+/* Concat of n values along axis. */
+struct p2o_value *p2o_emit_concat(struct p2o_ctx *c, struct p2o_value *const *xs,
+				  size_t n, int64_t axis);
+/* Pad every axis of x: pads in ONNX order [begin_0.., end_0..] (2 * rank
+ * entries), mode "constant" (with value), "reflect", "edge" or "circular"
+ * (Slice + Concat: ONNX's "wrap" is opset 19 only).  Negative entries crop
+ * (Slice) as PyTorch does: before padding, except for "reflect", which
+ * PyTorch reflects over the whole input before cropping. */
+struct p2o_value *p2o_emit_pad(struct p2o_ctx *c, struct p2o_value *x,
+			       const int64_t *pads, const char *mode, double value);
+
+/* ceil_mode for a pooling node whose PyTorch form has ceil_mode=True.
+ * PyTorch drops a last window that starts in the right padding; ONNX
+ * added that rule late (onnx 1.16; older checkers and runtimes count the
+ * window).  Returns 0 when no axis needs rounding up (then the floor count
+ * is PyTorch's, with the same windows); else 1, after shrinking the end
+ * padding of axes whose extra window PyTorch drops so that no rule adds
+ * one (their windows and the padding they cover do not change).  Axes of
+ * unknown size need ceil_mode=1 and a runtime with the new rule. */
+int p2o_pool_ceil_mode(const struct p2o_value *x, int sp, const int64_t *k,
+		       const int64_t *s, int64_t *pads, const int64_t *dil);
 
 #endif

@@ -1,9 +1,11 @@
 /*
  * maxpool.c — MaxPool1d/2d/3d and max_pool1d/2d/3d -> MaxPool.
  * stride defaults to kernel_size; padding pads with -inf as in PyTorch;
- * ceil_mode and dilation map to the ONNX attributes.
+ * ceil_mode and dilation map to the ONNX attributes (ceil_mode only when
+ * it changes the output: see p2o_pool_ceil_mode).  The functional form
+ * takes ceil_mode before return_indices, the layer after.
  */
-#include "converter.h"
+#include "emit.h"
 
 #include <string.h>
 
@@ -32,6 +34,7 @@ static int call(struct p2o_ctx *c, struct p2o_module *m, const struct p2o_args *
 	if (ri)
 		return p2o_fail(c, "return_indices=True is not supported");
 	memcpy(p + sp, p, (size_t)sp * sizeof *p);
+	ceil_mode = ceil_mode && p2o_pool_ceil_mode(x, sp, k, s, p, d);
 	if (!(n = p2o_emit(c, "MaxPool", &x, 1, 1)) ||
 	    p2o_attr_ints(c->g, n, "kernel_shape", k, (size_t)sp) ||
 	    p2o_attr_ints(c->g, n, "strides", s, (size_t)sp) ||
@@ -43,7 +46,8 @@ static int call(struct p2o_ctx *c, struct p2o_module *m, const struct p2o_args *
 }
 
 #define LAYER_SIG "kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False"
-#define FN_SIG "input, " LAYER_SIG
+#define FN_SIG "input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, " \
+	       "return_indices=False"
 const struct p2o_converter p2o_cv_maxpool1d = {"MaxPool1d", P2O_CONV_LAYER, LAYER_SIG, NULL, NULL, call};
 const struct p2o_converter p2o_cv_maxpool2d = {"MaxPool2d", P2O_CONV_LAYER, LAYER_SIG, NULL, NULL, call};
 const struct p2o_converter p2o_cv_maxpool3d = {"MaxPool3d", P2O_CONV_LAYER, LAYER_SIG, NULL, NULL, call};

@@ -1,5 +1,6 @@
 /* shape_infer.h — output types and shapes of one ONNX node (shape_infer.c
- * holds the table; shape_infer_ops.c the rules for data-movement ops). */
+ * holds the table; shape_infer_ops.c the rules for data-movement ops,
+ * shape_infer_spatial.c those for spatial ops). */
 #ifndef P2O_SHAPE_INFER_H
 #define P2O_SHAPE_INFER_H
 
@@ -21,5 +22,11 @@ int p2o_infer_unsqueeze(struct p2o_graph *g, struct p2o_node *n, struct p2o_err 
 /* shape_infer_fn.c: 0 or -1 when it has a rule for n's op, else 1 */
 int p2o_infer_fn_ops(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *err);
 int p2o_infer_where(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *err);
+
+/* rules in shape_infer_spatial.c */
+int p2o_infer_conv_transpose(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *err);
+int p2o_infer_depth_space(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *err);
+int p2o_infer_pad(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *err);
+int p2o_infer_resize(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *err);
 
 #endif
