@@ -55,8 +55,13 @@ $(DEPSTAMP):
 	@$(MAKE) --no-print-directory deps
 
 # ---- protobuf-c code, generated from the system's ONNX schema -----------
-$(BUILD)/gen/onnx.pb-c.c $(BUILD)/gen/onnx.pb-c.h: $(ONNX_PROTO) proto/generate.sh | $(DEPSTAMP)
+# one run makes both files: the header is made by the .c rule (a rule
+# with two targets would run twice under make -j)
+$(BUILD)/gen/onnx.pb-c.c: $(ONNX_PROTO) proto/generate.sh | $(DEPSTAMP)
 	@sh proto/generate.sh $(ONNX_PROTO) $(BUILD)/gen
+
+$(BUILD)/gen/onnx.pb-c.h: $(BUILD)/gen/onnx.pb-c.c
+	@test -f $@ || (rm -f $<; $(MAKE) --no-print-directory $<)
 
 $(BUILD)/obj/gen/onnx.pb-c.o: $(BUILD)/gen/onnx.pb-c.c
 	@mkdir -p $(dir $@)

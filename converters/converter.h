@@ -116,6 +116,10 @@ struct p2o_node *p2o_emit(struct p2o_ctx *c, const char *op,
 int p2o_finish(struct p2o_ctx *c, struct p2o_node *n, struct p2o_val **out);
 /* *out = the tensor x (for converters that pass a value through). */
 int p2o_result(struct p2o_ctx *c, struct p2o_value *x, struct p2o_val **out);
+/* *out = the tuple (items[0], ..., items[n-1]): values from p2o_result or
+ * nested tuples (LSTM returns (output, (h_n, c_n))). */
+int p2o_result_tuple(struct p2o_ctx *c, struct p2o_val *const *items, size_t n,
+		     struct p2o_val **out);
 /* op(x) with no attributes, shapes inferred. */
 int p2o_unary(struct p2o_ctx *c, const char *op, struct p2o_value *x,
 	      struct p2o_val **out);

@@ -59,7 +59,9 @@ static int record_weight(struct p2o_arena *a, struct p2o_module *m, const char *
 	if (p2o_grow(a, (void **)&m->wnames, &cap, m->nweights + 1, sizeof *m->wnames) ||
 	    p2o_grow(a, (void **)&m->weights, &m->weights_cap, m->nweights + 1, sizeof *m->weights))
 		return -1;
-	m->wnames[m->nweights] = local;
+	/* a copy: converters may build local names in a buffer (weight_ih_l0) */
+	if (!(m->wnames[m->nweights] = p2o_strdup(a, local)))
+		return -1;
 	m->weights[m->nweights++] = t;
 	return 0;
 }

@@ -345,7 +345,7 @@ int p2o_call_value(struct p2o_eval *ev, struct p2o_val *callee, struct p2o_val *
 		if (!(all = p2o_alloc_array(ev->a, nargs + 1, sizeof *all)))
 			return OOM(ev, pos);
 		all[0] = callee->u.method.self;
-		if (nargs) /* args may be NULL for x.abs() */
+		if (nargs) /* x.sigmoid(): args may be NULL, and memcpy must not get NULL */
 			memcpy(all + 1, args, nargs * sizeof *args);
 		return p2o_call_value(ev, callee->u.method.fn, all, nargs + 1, kwnames, kwvals, nkw,
 				      pos, out);

@@ -3,6 +3,7 @@
 #include "arch_bind.h"
 #include "arch_model.h"
 #include "builtin_archs.h"
+#include "recognize.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -62,16 +63,40 @@ static int load_arch(struct p2o_arena *a, const char *arch, struct p2o_src *src,
 			"name (pth2onnx archs lists them)");
 }
 
+/* No --arch: the built-in the weights fit, if exactly one does. */
+static int recognise(const struct p2o_weights *w, FILE *log, const char **arch,
+		     struct p2o_arena *a, struct p2o_err *err)
+{
+	struct p2o_recognition r;
+	char text[2048];
+
+	if (p2o_recognize(w, &r, err))
+		return -1;
+	p2o_recognition_describe(&r, text, sizeof text);
+	if (r.nmatches != 1) {
+		char *nl = strchr(text, '\n');
+		if (nl) {
+			snprintf(err->detail, sizeof err->detail, "%s", nl + 1);
+			*nl = 0;
+		}
+		return p2o_errf(err, P2O_EARCH, "", "no --arch given and %s", text);
+	}
+	if (log)
+		fprintf(log, "pth2onnx: %s\n", text);
+	*arch = p2o_strdup(a, r.matches[0].name);
+	return *arch ? 0 : p2o_errf(err, P2O_ENOMEM, "", "out of memory");
+}
+
 static int set_metadata(struct p2o_graph *g, const struct p2o_convert_opts *o,
-			const struct p2o_weights *w, const struct p2o_ast *model)
+			const char *arch, const struct p2o_weights *w, const struct p2o_ast *model)
 {
 	char doc[1024];
 
 	snprintf(doc, sizeof doc, "%s converted by pth2onnx %s from %s with architecture %s",
-		 model->s, P2O_VERSION, o->checkpoint, o->arch);
+		 model->s, P2O_VERSION, o->checkpoint, arch);
 	g->doc = p2o_strdup(&g->arena, doc);
 	return !g->doc || p2o_graph_meta(g, "source_checkpoint", o->checkpoint) ||
-	       p2o_graph_meta(g, "architecture", o->arch) ||
+	       p2o_graph_meta(g, "architecture", arch) ||
 	       p2o_graph_meta(g, "model", model->s) ||
 	       p2o_graph_meta(g, "weights_key", w->key ? w->key : "");
 }
@@ -105,6 +130,7 @@ int p2o_convert(const struct p2o_convert_opts *o, struct p2o_err *err)
 	struct p2o_module *root;
 	const struct p2o_opset *opset = p2o_opset_get(o->opset);
 	struct p2o_build_opts bo = {o->inputs, o->ninputs, o->outputs, o->noutputs, o->static_batch};
+	const char *arch = o->arch;
 	int rc = -1;
 
 	p2o_arena_init(&arena);
@@ -120,7 +146,9 @@ int p2o_convert(const struct p2o_convert_opts *o, struct p2o_err *err)
 	if (p2o_find_weights(&ck, o->key, &w, err) ||
 	    (!w.key && p2o_no_weights_error(&ck, err)))
 		goto out;
-	if (load_arch(&arena, o->arch, &src, &file, &model, err))
+	if (!arch && recognise(&w, o->log, &arch, &arena, err))
+		goto out;
+	if (load_arch(&arena, arch, &src, &file, &model, err))
 		goto out;
 	ev.a = &arena;
 	ev.err = err;
@@ -136,7 +164,7 @@ int p2o_convert(const struct p2o_convert_opts *o, struct p2o_err *err)
 		p2o_err_context(err, "%s with %s", o->checkpoint, src.file);
 		goto out;
 	}
-	if (p2o_graph_init(&g, model->s, opset) || set_metadata(&g, o, &w, model)) {
+	if (p2o_graph_init(&g, model->s, opset) || set_metadata(&g, o, arch, &w, model)) {
 		p2o_errf(err, P2O_ENOMEM, "", "out of memory");
 		goto out;
 	}

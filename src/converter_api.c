@@ -125,11 +125,26 @@ static int produce_f32(const struct p2o_const *k, void *out, struct p2o_err *err
 {
 	const struct p2o_tensor *t = k->ctx;
 	int64_t n = p2o_tensor_numel(t);
+	const void *plain = p2o_tensor_plain_data(t);
 	float *f = out;
 
 	(void)err;
-	for (int64_t i = 0; i < n; i++)
-		f[i] = (float)p2o_tensor_get_f64(t, i);
+	if (plain && t->dtype == P2O_DT_FLOAT16) {
+		const uint16_t *h = plain;
+		for (int64_t i = 0; i < n; i++)
+			f[i] = p2o_half_to_float(h[i]);
+	} else if (plain && t->dtype == P2O_DT_BFLOAT16) {
+		const uint16_t *h = plain;
+		for (int64_t i = 0; i < n; i++)
+			f[i] = p2o_bf16_to_float(h[i]);
+	} else if (plain && t->dtype == P2O_DT_FLOAT64) {
+		const double *d = plain;
+		for (int64_t i = 0; i < n; i++)
+			f[i] = (float)d[i];
+	} else {
+		for (int64_t i = 0; i < n; i++)
+			f[i] = (float)p2o_tensor_get_f64(t, i);
+	}
 	return 0;
 }
 
@@ -182,6 +197,17 @@ int p2o_finish(struct p2o_ctx *c, struct p2o_node *n, struct p2o_val **out)
 int p2o_result(struct p2o_ctx *c, struct p2o_value *x, struct p2o_val **out)
 {
 	return (*out = p2o_v_tensor(c->ev->a, x)) ? 0 : p2o_fail(c, "out of memory");
+}
+
+int p2o_result_tuple(struct p2o_ctx *c, struct p2o_val *const *items, size_t n,
+		     struct p2o_val **out)
+{
+	if (!(*out = p2o_v_new(c->ev->a, V_TUPLE)))
+		return p2o_fail(c, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		if (p2o_v_push(c->ev->a, *out, items[i]))
+			return p2o_fail(c, "out of memory");
+	return 0;
 }
 
 int p2o_unary(struct p2o_ctx *c, const char *op, struct p2o_value *x, struct p2o_val **out)

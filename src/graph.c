@@ -273,6 +273,19 @@ int p2o_attr_floats(struct p2o_graph *g, struct p2o_node *n, const char *name,
 	return 0;
 }
 
+int p2o_attr_strings(struct p2o_graph *g, struct p2o_node *n, const char *name,
+		     const char *const *v, size_t count)
+{
+	struct p2o_attr *a = new_attr(g, n, name, P2O_ATTR_STRINGS);
+	if (!a || !(a->strs = p2o_alloc_array(&g->arena, count, sizeof *a->strs)))
+		return -1;
+	for (size_t i = 0; i < count; i++)
+		if (!(a->strs[i] = p2o_strdup(&g->arena, v[i])))
+			return -1;
+	a->n = count;
+	return 0;
+}
+
 const struct p2o_attr *p2o_node_attr(const struct p2o_node *n, const char *name)
 {
 	for (size_t i = 0; i < n->nattrs; i++)

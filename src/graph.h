@@ -71,7 +71,8 @@ enum p2o_attr_kind {
 	P2O_ATTR_FLOAT,
 	P2O_ATTR_STRING,
 	P2O_ATTR_INTS,
-	P2O_ATTR_FLOATS
+	P2O_ATTR_FLOATS,
+	P2O_ATTR_STRINGS
 };
 
 struct p2o_attr {
@@ -82,6 +83,7 @@ struct p2o_attr {
 	const char *s;
 	int64_t *ints;
 	float *floats;
+	const char **strs;
 	size_t n;
 };
 
@@ -164,6 +166,8 @@ int p2o_attr_ints(struct p2o_graph *g, struct p2o_node *n, const char *name,
 		  const int64_t *v, size_t count);
 int p2o_attr_floats(struct p2o_graph *g, struct p2o_node *n, const char *name,
 		    const float *v, size_t count);
+int p2o_attr_strings(struct p2o_graph *g, struct p2o_node *n, const char *name,
+		     const char *const *v, size_t count);
 const struct p2o_attr *p2o_node_attr(const struct p2o_node *n, const char *name);
 int p2o_graph_meta(struct p2o_graph *g, const char *key, const char *value);
 

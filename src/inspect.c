@@ -1,6 +1,7 @@
 /* inspect.c — the text form of `pth2onnx inspect`. */
 #include "inspect.h"
 #include "module_repr.h"
+#include "recognize.h"
 
 #include <inttypes.h>
 #include <string.h>
@@ -124,6 +125,15 @@ static void print_text(FILE *out, struct p2o_checkpoint *ck,
 	for (size_t i = 0; i < w->others.n; i++)
 		fprintf(out, "also holds weights: '%s' (choose it with --key %s)\n",
 			w->others.items[i], w->others.items[i]);
+	if (w->n) {
+		struct p2o_recognition r;
+		struct p2o_err err = {0};
+		char text[2048];
+		if (p2o_recognize(w, &r, &err) == 0) {
+			p2o_recognition_describe(&r, text, sizeof text);
+			fprintf(out, "architecture: %s\n", text);
+		}
+	}
 	if (w->module) {
 		fprintf(out, "\nmodel:\n");
 		print_tree(out, w->module, NULL, 0);

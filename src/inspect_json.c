@@ -1,6 +1,7 @@
 /* inspect_json.c — `pth2onnx inspect --json` (docs/inspect-json.md). */
 #include "inspect.h"
 #include "module_repr.h"
+#include "recognize.h"
 
 #include <cjson/cJSON.h>
 #include <inttypes.h>
@@ -96,6 +97,44 @@ static cJSON *str_or_null(const char *s)
 	return s ? cJSON_CreateString(s) : cJSON_CreateNull();
 }
 
+static cJSON *candidate_json(const struct p2o_candidate *c)
+{
+	cJSON *j = cJSON_CreateObject(), *reasons = cJSON_CreateArray();
+
+	cJSON_AddStringToObject(j, "name", c->name);
+	cJSON_AddStringToObject(j, "file", c->file);
+	cJSON_AddNumberToObject(j, "problems", (double)c->problems);
+	cJSON_AddItemToObject(j, "classes", c->classes >= 0 ?
+			      cJSON_CreateNumber((double)c->classes) : cJSON_CreateNull());
+	for (size_t i = 0; i < c->nreasons; i++)
+		cJSON_AddItemToArray(reasons, cJSON_CreateString(c->reasons[i]));
+	cJSON_AddItemToObject(j, "problems_first", reasons);
+	return j;
+}
+
+/* {"recognised": name or null, "matches": [...], "closest": [...]} */
+static cJSON *architecture_json(const struct p2o_weights *w)
+{
+	struct p2o_recognition r;
+	struct p2o_err err = {0};
+	cJSON *j, *matches, *closest;
+
+	if (!w->n || p2o_recognize(w, &r, &err))
+		return cJSON_CreateNull();
+	j = cJSON_CreateObject();
+	matches = cJSON_CreateArray();
+	closest = cJSON_CreateArray();
+	cJSON_AddItemToObject(j, "recognised", r.nmatches == 1 ?
+			      cJSON_CreateString(r.matches[0].name) : cJSON_CreateNull());
+	for (size_t i = 0; i < r.nmatches && i < P2O_MAX_CANDIDATES; i++)
+		cJSON_AddItemToArray(matches, candidate_json(&r.matches[i]));
+	for (size_t i = 0; i < r.ncandidates; i++)
+		cJSON_AddItemToArray(closest, candidate_json(&r.candidates[i]));
+	cJSON_AddItemToObject(j, "matches", matches);
+	cJSON_AddItemToObject(j, "closest", closest);
+	return j;
+}
+
 int p2o_inspect_json(struct p2o_checkpoint *ck, const struct p2o_weights *w,
 		     const struct p2o_inspect_opts *opts, FILE *out,
 		     struct p2o_err *err)
@@ -166,6 +205,7 @@ int p2o_inspect_json(struct p2o_checkpoint *ck, const struct p2o_weights *w,
 	cJSON_AddItemToObject(doc, "tensors", tensors);
 	cJSON_AddNumberToObject(doc, "total_numel", (double)total_numel);
 	cJSON_AddNumberToObject(doc, "total_bytes", (double)total_bytes);
+	cJSON_AddItemToObject(doc, "architecture", architecture_json(w));
 	cJSON_AddItemToObject(doc, "modules", w->module ?
 			      module_json(&ck->arena, w->module, "", 0) : cJSON_CreateNull());
 	for (size_t i = 0; i < ck->warnings.n; i++)

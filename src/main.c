@@ -35,10 +35,12 @@ static const char USAGE[] =
 	"cannot be converted, 8 out of memory, 9 internal error.\n";
 
 static const char CONVERT_USAGE[] =
-	"usage: pth2onnx convert CHECKPOINT --arch ARCH -o OUT.onnx [options]\n"
+	"usage: pth2onnx convert CHECKPOINT [--arch ARCH] -o OUT.onnx [options]\n"
 	"\n"
 	"ARCH is a .arch file (FILE:MODEL picks one of several models in it) or the\n"
-	"name of a built-in architecture (pth2onnx archs).  The batch dimension of\n"
+	"name of a built-in architecture (pth2onnx archs).  Without --arch, the\n"
+	"built-in architecture the weights fit is used when exactly one fits; else\n"
+	"the closest candidates and what differs are listed.  The batch dimension of\n"
 	"inputs and outputs stays dynamic (batch_size) unless --static-batch is given.\n"
 	"\n"
 	"  -o FILE                 the ONNX file to write (written atomically; never\n"
@@ -201,9 +203,8 @@ static int cmd_convert(int argc, char **argv)
 		}
 #undef VALUE
 	}
-	if (!o.checkpoint || !o.arch || !o.output) {
+	if (!o.checkpoint || !o.output) {
 		rc = usage_error(!o.checkpoint ? "convert needs a checkpoint" :
-				 !o.arch ? "convert needs --arch (a .arch file or a built-in name)" :
 				 "convert needs -o OUT.onnx", NULL);
 		goto out;
 	}

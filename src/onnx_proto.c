@@ -6,10 +6,12 @@
  * a part (size pass: protobuf_c_message_get_packed_size) or packs it
  * through the writer's ProtobufCBuffer (write pass).  Initializers carry
  * raw_data.len with no data in the size pass; in the write pass their
- * bytes come from the mapped checkpoint (plain tensors: no copy), or from
- * one malloc'd buffer per tensor, freed as soon as it is written.
+ * bytes come from the mapped checkpoint (plain tensors: no copy, and
+ * copy_file_range when the kernel can: see emit_tensor), or from one
+ * malloc'd buffer per tensor, freed as soon as it is written.
  */
 #include "onnx_proto.h"
+#include "mapped_file.h"
 #include "opsets.h"
 
 #include <stdlib.h>
@@ -64,7 +66,8 @@ static int elem_type(struct p2o_onnx_writer *w, const struct p2o_value *v, int32
 
 /* ---- nodes ---- */
 
-static void set_attr(Onnx__AttributeProto *a, const struct p2o_attr *s)
+/* Returns -1 when the arena runs out (lists of strings need memory). */
+static int set_attr(struct p2o_arena *arena, Onnx__AttributeProto *a, const struct p2o_attr *s)
 {
 	onnx__attribute_proto__init(a);
 	a->name = (char *)s->name;
@@ -96,7 +99,18 @@ static void set_attr(Onnx__AttributeProto *a, const struct p2o_attr *s)
 		a->n_floats = s->n;
 		a->floats = s->floats;
 		break;
+	case P2O_ATTR_STRINGS:
+		a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS;
+		if (!(a->strings = p2o_alloc_array(arena, s->n + 1, sizeof *a->strings)))
+			return -1;
+		a->n_strings = s->n;
+		for (size_t i = 0; i < s->n; i++) {
+			a->strings[i].len = strlen(s->strs[i]);
+			a->strings[i].data = (uint8_t *)s->strs[i];
+		}
+		break;
 	}
+	return 0;
 }
 
 static int emit_node(struct p2o_onnx_writer *w, const struct p2o_node *n)
@@ -123,7 +137,11 @@ static int emit_node(struct p2o_onnx_writer *w, const struct p2o_node *n)
 	for (size_t i = 0; i < n->nout; i++)
 		out[i] = n->outputs[i] ? (char *)n->outputs[i]->name : "";
 	for (size_t i = 0; i < n->nattrs; i++) {
-		set_attr(&attrs[i], &n->attrs[i]);
+		if (set_attr(&a, &attrs[i], &n->attrs[i])) {
+			p2o_errf(w->err, P2O_ENOMEM, w->path, "out of memory writing node %s",
+				 n->name);
+			goto done;
+		}
 		attrp[i] = &attrs[i];
 	}
 	node.n_input = n->nin;
@@ -194,12 +212,88 @@ static int init_nbytes(struct p2o_onnx_writer *w, const struct p2o_value *v, siz
 	return p2o_errf(w->err, P2O_EINTERNAL, v->name, "bad constant kind");
 }
 
+#define GRAPH_INITIALIZER_TAG 0x2a /* GraphProto.initializer: 5, length-delimited */
+#define TENSOR_RAW_DATA_TAG 0x4a   /* TensorProto.raw_data: 9, length-delimited */
+#define TENSOR_RAW_DATA_FIELD 9
+
+/* Unset field fd of message m, so protobuf-c packs nothing for it. */
+static int clear_field(ProtobufCMessage *m, const ProtobufCFieldDescriptor *fd)
+{
+	char *base = (char *)m;
+
+	if (fd->label == PROTOBUF_C_LABEL_REPEATED)
+		*(size_t *)(void *)(base + fd->quantifier_offset) = 0;
+	else if (fd->type == PROTOBUF_C_TYPE_STRING || fd->type == PROTOBUF_C_TYPE_MESSAGE)
+		*(void **)(void *)(base + fd->offset) = NULL;
+	else if (fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF)
+		*(uint32_t *)(void *)(base + fd->quantifier_offset) = 0;
+	else if (fd->label == PROTOBUF_C_LABEL_OPTIONAL)
+		*(protobuf_c_boolean *)(void *)(base + fd->quantifier_offset) = 0;
+	else
+		return -1; /* required, or a proto3 scalar: not in TensorProto */
+	return 0;
+}
+
+/* Write pass: one initializer, t with raw_data.len set and its bytes at
+ * data, as the GraphProto part protobuf-c would pack (see emit), except
+ * that the payload does not go through protobuf-c (which would need it
+ * all in memory) but through p2o_onnx_sink_payload.  protobuf-c packs a
+ * message's fields in the order of its descriptor, which is field-number
+ * order, so the part is
+ *
+ *   0x2a varint(packed size of t)   GraphProto.initializer (field 5)
+ *   head: t's fields before 9       dims 1, data_type 2, name 8
+ *   0x4a varint(n) payload          raw_data (field 9), written by hand
+ *   tail: t's fields after 9        doc_string 12
+ *
+ * head and tail are copies of t with the other fields unset, packed by
+ * protobuf-c; the pieces must add up to the packed size of t. */
+static int emit_tensor(struct p2o_onnx_writer *w, const Onnx__TensorProto *t,
+		       const void *data)
+{
+	const ProtobufCMessageDescriptor *desc = t->base.descriptor;
+	Onnx__TensorProto head = *t, tail = *t;
+	unsigned char frame[24];
+	size_t nframe, nraw, total, hsize, tsize, n = t->raw_data.len;
+
+	for (unsigned i = 0; i < desc->n_fields; i++) {
+		const ProtobufCFieldDescriptor *fd = &desc->fields[i];
+		if ((fd->id >= TENSOR_RAW_DATA_FIELD && clear_field(&head.base, fd)) ||
+		    (fd->id <= TENSOR_RAW_DATA_FIELD && clear_field(&tail.base, fd)))
+			return p2o_errf(w->err, P2O_EINTERNAL, t->name,
+					"TensorProto field %s cannot be unset", fd->name);
+	}
+	total = protobuf_c_message_get_packed_size(&t->base);
+	hsize = protobuf_c_message_get_packed_size(&head.base);
+	tsize = protobuf_c_message_get_packed_size(&tail.base);
+	frame[0] = TENSOR_RAW_DATA_TAG;
+	nraw = 1 + p2o_onnx_varint(frame + 1, n);
+	if (!t->has_raw_data || hsize + nraw + n + tsize != total)
+		return p2o_errf(w->err, P2O_EINTERNAL, t->name,
+				"initializer %s: its parts pack to %zu bytes, "
+				"the whole tensor to %zu", t->name,
+				hsize + nraw + n + tsize, total);
+	frame[nraw] = GRAPH_INITIALIZER_TAG;
+	nframe = 1 + p2o_onnx_varint(frame + nraw + 1, total);
+	/* frame: [raw_data tag, length][initializer tag, length] */
+	w->out->base.append(&w->out->base, nframe, frame + nraw);
+	protobuf_c_message_pack_to_buffer(&head.base, &w->out->base);
+	w->out->base.append(&w->out->base, nraw, frame);
+	p2o_onnx_sink_payload(w->out, data, n);
+	protobuf_c_message_pack_to_buffer(&tail.base, &w->out->base);
+	if (w->out->failed)
+		return p2o_errf(w->err, P2O_EIO, w->path, "cannot write the model: %s",
+				strerror(w->out->errnum));
+	return 0;
+}
+
 static int emit_init(struct p2o_onnx_writer *w, const struct p2o_value *v)
 {
 	Onnx__TensorProto t = ONNX__TENSOR_PROTO__INIT, *tp = &t;
 	Onnx__GraphProto part = ONNX__GRAPH_PROTO__INIT;
 	const struct p2o_const *c = v->konst;
 	int64_t dims[P2O_MAX_RANK];
+	const void *data = NULL;
 	void *buf = NULL;
 	size_t nbytes = 0;
 	int rc = -1;
@@ -215,33 +309,34 @@ static int emit_init(struct p2o_onnx_writer *w, const struct p2o_value *v)
 	t.dims = dims;
 	t.has_raw_data = 1;
 	t.raw_data.len = nbytes; /* all get_packed_size needs */
-	if (w->out) {
-		const void *data = NULL;
-		if (c->kind == P2O_CONST_BYTES)
-			data = c->bytes;
-		else if (c->kind == P2O_CONST_TENSOR)
-			data = p2o_tensor_plain_data(c->tensor); /* zero copy */
-		if (!data && nbytes) {
-			if (!(buf = malloc(nbytes))) {
-				p2o_errf(w->err, P2O_ENOMEM, v->name,
-					 "out of memory: %zu bytes for initializer %s",
-					 nbytes, v->name);
-				goto done;
-			}
-			if (c->kind == P2O_CONST_TENSOR) {
-				p2o_tensor_read(c->tensor, buf);
-			} else if (c->produce(c, buf, w->err)) {
-				p2o_errf(w->err, P2O_EINTERNAL, v->name,
-					 "cannot compute constant %s", v->name);
-				goto done;
-			}
-			data = buf;
-		}
-		t.raw_data.data = (uint8_t *)data;
+	if (!w->out) {
+		part.n_initializer = 1;
+		part.initializer = &tp;
+		return emit(w, &part.base);
 	}
-	part.n_initializer = 1;
-	part.initializer = &tp;
-	rc = emit(w, &part.base);
+	if (c->kind == P2O_CONST_BYTES)
+		data = c->bytes;
+	else if (c->kind == P2O_CONST_TENSOR)
+		data = p2o_tensor_plain_data(c->tensor); /* zero copy */
+	if (!data && nbytes) {
+		if (!(buf = malloc(nbytes))) {
+			p2o_errf(w->err, P2O_ENOMEM, v->name,
+				 "out of memory: %zu bytes for initializer %s",
+				 nbytes, v->name);
+			goto done;
+		}
+		if (c->kind == P2O_CONST_TENSOR) {
+			p2o_tensor_read(c->tensor, buf);
+		} else if (c->produce(c, buf, w->err)) {
+			p2o_errf(w->err, P2O_EINTERNAL, v->name,
+				 "cannot compute constant %s", v->name);
+			goto done;
+		}
+		/* the checkpoint pages the reader or producer went through */
+		p2o_map_release_all();
+		data = buf;
+	}
+	rc = emit_tensor(w, &t, data);
 done:
 	free(buf);
 	return rc;

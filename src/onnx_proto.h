@@ -15,9 +15,10 @@
  * first failure latches `failed`; the writer checks it after every part. */
 struct p2o_onnx_sink {
 	ProtobufCBuffer base;
-	FILE *f;
+	FILE *f;                   /* a new file, written from offset 0 */
 	int failed, errnum;
-	uint64_t written;
+	uint64_t written;          /* bytes so far: also f's file offset */
+	int no_copy_range;         /* copy_file_range failed: stop trying */
 };
 
 struct p2o_onnx_writer {
@@ -27,6 +28,18 @@ struct p2o_onnx_writer {
 	struct p2o_onnx_sink *out; /* NULL in the size pass */
 	uint64_t size;             /* size pass: bytes counted so far */
 };
+
+/* Write pass: the n bytes at data as a raw_data payload.  Bytes inside a
+ * mapped file (mapped_file.h) go file to file with copy_file_range(2),
+ * never through this process's memory; when the kernel cannot do that,
+ * they are written in chunks whose pages are released after each one.
+ * Either way the peak RSS does not grow with n.  Failures latch like
+ * append()'s. */
+void p2o_onnx_sink_payload(struct p2o_onnx_sink *s, const void *data, size_t n);
+/* Tests: nonzero forces the chunked write (no copy_file_range). */
+extern int p2o_onnx_no_copy_range;
+/* A protobuf varint into out (10 bytes at most); returns its length. */
+size_t p2o_onnx_varint(unsigned char *out, uint64_t v);
 
 /* The GraphProto's body: nodes, name, initializers, inputs, outputs and
  * value_info, in field-number order. */

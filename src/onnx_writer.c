@@ -17,11 +17,19 @@
  * raw_data.len with no data, so nothing is read or produced), which gives
  * the graph's length prefix and the 2 GiB check before anything is
  * created; the write pass packs the parts through a ProtobufCBuffer that
- * fwrite()s.  Plain checkpoint tensors go straight from the mapping to the
- * file; other tensors and lazy constants get one buffer each, freed at
- * once, so the peak heap is about the largest single tensor.  Parts come
- * in field-number order, so the file is canonical protobuf: packing the
- * whole ModelProto at once would give the same bytes.
+ * fwrite()s.  Parts come in field-number order, so the file is canonical
+ * protobuf: packing the whole ModelProto at once would give the same bytes.
+ *
+ * An initializer's raw_data payload is spliced in by hand between the
+ * TensorProto fields protobuf-c packs (onnx_proto.c: emit_tensor) and goes
+ * through p2o_onnx_sink_payload: plain checkpoint tensors are copied from
+ * the checkpoint file to the model file by copy_file_range(2), kernel to
+ * kernel, or when that is not possible written from the mapping in 8 MiB
+ * chunks whose pages are dropped (MADV_DONTNEED) after each one; so the
+ * mapped checkpoint never becomes resident as a whole.  Other tensors and
+ * lazy constants get one buffer each, freed at once (and the mapping's
+ * pages their producer read are dropped), so the peak RSS is about the
+ * largest such tensor.
  *
  * The parts are built in src/onnx_proto.c.  This file does the framing,
  * the size check and the file: the model is written as <path>.tmp-XXXXXX
@@ -29,6 +37,7 @@
  * is removed and path is left untouched.
  */
 #include "onnx_proto.h"
+#include "mapped_file.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -45,6 +54,12 @@
 #define ONNX_MAX_BYTES 0x7fffffffu /* protobuf's limit: 2 GiB - 1 */
 #define MODEL_GRAPH_TAG 0x3a       /* ModelProto.graph: field 7, length-delimited */
 
+static void sink_fail(struct p2o_onnx_sink *s, int errnum)
+{
+	s->failed = 1;
+	s->errnum = errnum ? errnum : EIO;
+}
+
 static void sink_append(ProtobufCBuffer *b, size_t len, const uint8_t *data)
 {
 	struct p2o_onnx_sink *s = (struct p2o_onnx_sink *)b;
@@ -53,14 +68,13 @@ static void sink_append(ProtobufCBuffer *b, size_t len, const uint8_t *data)
 		return;
 	errno = 0;
 	if (fwrite(data, 1, len, s->f) != len) {
-		s->failed = 1;
-		s->errnum = errno ? errno : EIO;
+		sink_fail(s, errno);
 		return;
 	}
 	s->written += len;
 }
 
-static size_t varint(unsigned char *out, uint64_t v)
+size_t p2o_onnx_varint(unsigned char *out, uint64_t v)
 {
 	size_t n = 0;
 
@@ -68,6 +82,83 @@ static size_t varint(unsigned char *out, uint64_t v)
 		out[n++] = (unsigned char)(v | 0x80);
 	out[n++] = (unsigned char)v;
 	return n;
+}
+
+int p2o_onnx_no_copy_range;
+
+/* Errors the kernel gives when it cannot copy between these two files
+ * (another file system, a kernel without copy_file_range, a seccomp
+ * filter, ...): the payload is then written the ordinary way.  Others
+ * (no space, the file size limit, I/O) are the write's own failures. */
+static int copy_unsupported(int e)
+{
+	return e != ENOSPC && e != EFBIG && e != EDQUOT && e != EIO;
+}
+
+/* Copy n bytes at offset off of file `in` to the end of the output, in
+ * the kernel.  Returns the bytes copied: fewer than n when the kernel
+ * cannot (the caller writes the rest) or on failure (s->failed). */
+static size_t copy_range(struct p2o_onnx_sink *s, int in, uint64_t off, size_t n)
+{
+	loff_t in_off = (loff_t)off, out_off;
+	size_t done = 0;
+	int out = fileno(s->f);
+
+	/* What stdio holds goes first; then the file is written at explicit
+	 * offsets, which leave the descriptor's own offset alone. */
+	errno = 0;
+	if (fflush(s->f) != 0) {
+		sink_fail(s, errno);
+		return 0;
+	}
+	out_off = (loff_t)s->written;
+	while (done < n) {
+		ssize_t k = copy_file_range(in, &in_off, out, &out_off, n - done, 0);
+		if (k > 0) {
+			done += (size_t)k;
+			continue;
+		}
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0 && !copy_unsupported(errno))
+			sink_fail(s, errno);
+		else
+			s->no_copy_range = 1; /* k == 0: the file shrank; let the
+						 ordinary write meet that */
+		break;
+	}
+	s->written += done;
+	/* stdio carries on after the copied bytes */
+	if (done && !s->failed && fseeko(s->f, (off_t)s->written, SEEK_SET) != 0)
+		sink_fail(s, errno);
+	return done;
+}
+
+#define PAYLOAD_CHUNK ((size_t)8 << 20)
+
+void p2o_onnx_sink_payload(struct p2o_onnx_sink *s, const void *data, size_t n)
+{
+	const unsigned char *p = data;
+	uint64_t off;
+	size_t done = 0;
+	int in;
+
+	if (s->failed || !n)
+		return;
+	if (p2o_map_locate(data, n, &in, &off)) {
+		sink_append(&s->base, n, data); /* memory of our own */
+		return;
+	}
+	if (!s->no_copy_range && !p2o_onnx_no_copy_range)
+		done = copy_range(s, in, off, n);
+	/* Pages an earlier reader faulted in, or the chunks written below. */
+	p2o_map_release(p, done);
+	while (done < n && !s->failed) {
+		size_t k = n - done < PAYLOAD_CHUNK ? n - done : PAYLOAD_CHUNK;
+		sink_append(&s->base, k, p + done);
+		p2o_map_release(p + done, k);
+		done += k;
+	}
 }
 
 /* Refuse a directory and the input checkpoint itself. */
@@ -119,7 +210,7 @@ int p2o_write_onnx(const struct p2o_graph *g, const char *path,
 	if (p2o_onnx_emit_model(&w, 1))
 		return -1;
 	frame[0] = MODEL_GRAPH_TAG;
-	nframe = 1 + varint(frame + 1, body);
+	nframe = 1 + p2o_onnx_varint(frame + 1, body);
 	total = head + nframe + w.size; /* w.size: graph body + tail */
 	if (total > ONNX_MAX_BYTES)
 		return p2o_errf(err, P2O_ECONVERT, path,

@@ -188,7 +188,9 @@ static int matmul(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *err)
 	return 0;
 }
 
-/* -1 and 0 in a Reshape target, keeping a symbolic batch dimension. */
+/* -1 and 0 in a Reshape target, keeping symbolic dimensions: a dimension
+ * copied by 0 cancels out, so [seq, batch, 2, H] -> [0, 0, -1] gives
+ * [seq, batch, 2*H]. */
 static int reshape(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *err)
 {
 	const struct p2o_value *x = n->inputs[0];
@@ -196,7 +198,7 @@ static int reshape(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *err)
 	int64_t shape[P2O_MAX_RANK], known_in = 1, known_out = 1;
 	long r = p2o_const_ints(n->inputs[1], shape, P2O_MAX_RANK);
 	const char *sym = NULL;
-	int nsym = 0, unknown_in = x->rank < 0, minus = -1;
+	int nsym = 0, unknown_in = x->rank < 0, minus = -1, copied[P2O_MAX_RANK] = {0};
 
 	(void)g;
 	o->dtype = x->dtype;
@@ -209,25 +211,12 @@ static int reshape(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *err)
 		return 0;
 	}
 	o->rank = (int)r;
-	for (int d = 0; d < x->rank; d++) {
-		if (x->dims[d].v >= 0)
-			known_in *= x->dims[d].v;
-		else if (x->dims[d].sym && !nsym++)
-			sym = x->dims[d].sym;
-		else
-			unknown_in = 1;
-	}
 	for (int d = 0; d < (int)r; d++) {
 		if (shape[d] == 0 && !attr_int(n, "allowzero", 0)) {
-			if (d >= x->rank)
+			if (x->rank >= 0 && d >= x->rank)
 				return fail(err, n, "0 in the shape copies a dimension the input lacks");
-			o->dims[d] = x->dims[d];
-			if (x->dims[d].v >= 0)
-				known_out *= x->dims[d].v;
-			else if (x->dims[d].sym && sym && !strcmp(sym, x->dims[d].sym) && nsym == 1)
-				nsym = 0, sym = NULL; /* the symbol is accounted for */
-			else
-				unknown_in = 1;
+			o->dims[d] = x->rank >= 0 ? x->dims[d] : UNKNOWN;
+			copied[d] = 1;
 		} else if (shape[d] == -1) {
 			if (minus >= 0)
 				return fail(err, n, "more than one -1 in the shape");
@@ -236,6 +225,16 @@ static int reshape(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *err)
 			o->dims[d] = (struct p2o_dim){shape[d], NULL};
 			known_out *= shape[d];
 		}
+	}
+	for (int d = 0; d < x->rank; d++) {
+		if (copied[d])
+			continue;
+		if (x->dims[d].v >= 0)
+			known_in *= x->dims[d].v;
+		else if (x->dims[d].sym && !nsym++)
+			sym = x->dims[d].sym;
+		else
+			unknown_in = 1;
 	}
 	if (minus >= 0) {
 		o->dims[minus] = UNKNOWN;
@@ -298,25 +297,26 @@ static const struct {
 	{"Abs", same_as_input}, {"Add", broadcast}, {"And", compare_op},
 	{"AveragePool", windowed}, {"BatchNormalization", same_as_input},
 	{"Cast", p2o_infer_cast}, {"Ceil", same_as_input}, {"Celu", same_as_input},
-	{"Clip", same_as_input},
-	{"Concat", p2o_infer_concat}, {"Conv", windowed},
+	{"Clip", same_as_input}, {"Concat", p2o_infer_concat}, {"Conv", windowed},
 	{"ConvTranspose", p2o_infer_conv_transpose}, {"Cos", same_as_input},
-	{"DepthToSpace", p2o_infer_depth_space},
+	{"CumSum", same_as_input}, {"DepthToSpace", p2o_infer_depth_space},
 	{"Div", broadcast}, {"Dropout", same_as_input}, {"Elu", same_as_input},
 	{"Equal", compare_op}, {"Erf", same_as_input}, {"Exp", same_as_input},
-	{"Flatten", flatten}, {"Floor", same_as_input}, {"Gather", p2o_infer_gather},
+	{"Flatten", flatten}, {"Floor", same_as_input}, {"GRU", p2o_infer_rnn},
+	{"Gather", p2o_infer_gather},
 	{"Gelu", same_as_input}, {"Gemm", gemm}, {"GlobalAveragePool", global_pool},
 	{"GlobalMaxPool", global_pool}, {"Greater", compare_op},
 	{"GroupNormalization", same_as_input},
 	{"HardSigmoid", same_as_input}, {"HardSwish", same_as_input},
 	{"Identity", same_as_input}, {"InstanceNormalization", same_as_input},
+	{"LSTM", p2o_infer_rnn},
 	{"LayerNormalization", same_as_input}, {"LeakyRelu", same_as_input},
 	{"LRN", same_as_input}, {"Less", compare_op}, {"Log", same_as_input},
 	{"LogSoftmax", same_as_input},
 	{"MatMul", matmul}, {"Max", broadcast}, {"MaxPool", windowed}, {"Min", broadcast},
 	{"Mish", same_as_input}, {"Mod", broadcast}, {"Mul", broadcast}, {"Neg", same_as_input},
 	{"Not", same_as_input}, {"Or", compare_op}, {"PRelu", same_as_input},
-	{"Pad", p2o_infer_pad}, {"Pow", broadcast},
+	{"Pad", p2o_infer_pad}, {"Pow", broadcast}, {"RNN", p2o_infer_rnn},
 	{"Reciprocal", same_as_input}, {"ReduceMax", p2o_infer_reduce},
 	{"ReduceMean", p2o_infer_reduce}, {"ReduceMin", p2o_infer_reduce},
 	{"ReduceSum", p2o_infer_reduce}, {"Relu", same_as_input}, {"Reshape", reshape},
@@ -335,8 +335,9 @@ int p2o_infer_node(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *err)
 	for (size_t i = 0; i < P2O_ARRAY_LEN(RULES); i++)
 		if (!strcmp(RULES[i].op, n->op))
 			return RULES[i].fn(g, n, err);
-	if (p2o_infer_fn_ops(g, n, err) <= 0) /* shape_infer_fn.c */
-		return err->code ? -1 : 0;
+	int rc = p2o_infer_fn_ops(g, n, err); /* shape_infer_fn.c */
+	if (rc <= 0)
+		return rc;
 	for (size_t i = 0; i < n->nout; i++) /* unknown op: types unknown */
 		n->outputs[i]->rank = -1;
 	return 0;

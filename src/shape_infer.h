@@ -14,6 +14,7 @@ int p2o_infer_cast(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *err)
 int p2o_infer_concat(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *err);
 int p2o_infer_gather(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *err);
 int p2o_infer_reduce(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *err);
+int p2o_infer_rnn(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *err);
 int p2o_infer_shape_op(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *err);
 int p2o_infer_slice(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *err);
 int p2o_infer_squeeze(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *err);

@@ -153,6 +153,42 @@ int p2o_infer_reduce(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *er
 	return 0;
 }
 
+/* RNN, GRU, LSTM: Y [seq, dirs, batch, hidden], Y_h and Y_c [dirs, batch,
+ * hidden]; with layout=1, batch first: [batch, seq, dirs, hidden] and
+ * [batch, dirs, hidden]. */
+int p2o_infer_rnn(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *err)
+{
+	const struct p2o_value *x = n->inputs[0], *r = n->nin > 2 ? n->inputs[2] : NULL;
+	const struct p2o_attr *dir = p2o_node_attr(n, "direction");
+	int layout = attr_int(n, "layout", 0) != 0;
+	struct p2o_dim dirs = {dir && dir->s && !strcmp(dir->s, "bidirectional") ? 2 : 1, NULL};
+	struct p2o_dim h = {attr_int(n, "hidden_size", -1), NULL}, seq = UNKNOWN, batch = UNKNOWN;
+
+	(void)g;
+	if (h.v < 0 && r && r->rank == 3)
+		h = r->dims[2];
+	if (x->rank >= 0 && x->rank != 3)
+		return fail(err, n, "the input must be 3-D");
+	if (x->rank == 3) {
+		seq = x->dims[layout];
+		batch = x->dims[!layout];
+	}
+	for (size_t i = 0; i < n->nout; i++) {
+		struct p2o_value *o = n->outputs[i];
+		o->dtype = x->dtype;
+		o->rank = i ? 3 : 4;
+		if (i == 0 && layout)
+			memcpy(o->dims, (struct p2o_dim[]){batch, seq, dirs, h}, 4 * sizeof *o->dims);
+		else if (i == 0)
+			memcpy(o->dims, (struct p2o_dim[]){seq, dirs, batch, h}, 4 * sizeof *o->dims);
+		else if (layout)
+			memcpy(o->dims, (struct p2o_dim[]){batch, dirs, h}, 3 * sizeof *o->dims);
+		else
+			memcpy(o->dims, (struct p2o_dim[]){dirs, batch, h}, 3 * sizeof *o->dims);
+	}
+	return 0;
+}
+
 int p2o_infer_shape_op(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *err)
 {
 	struct p2o_value *o = n->outputs[0];

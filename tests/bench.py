@@ -5,7 +5,9 @@ the physical limit (cp of the checkpoint) and with torch.onnx.export.
 For torchvision resnet50 and vgg16 (random init, torch.manual_seed(0); the
 state_dicts are made once and cached in $BUILD/bench/), each tool runs as a
 child process under /usr/bin/time: once to warm the page cache, then RUNS
-times; the table shows the median wall time and the median peak RSS.
+times, each after a sync (so no run pays for the previous one's dirty
+pages); the table shows the medians of wall time, CPU time (user + system)
+and peak RSS.
 
   cp          cp CHECKPOINT $BUILD/bench/copy.pth
   pth2onnx    $BUILD/pth2onnx convert CHECKPOINT --arch ARCH -o X.onnx -q
@@ -69,12 +71,13 @@ def checkpoint(name):
 
 
 def measure(argv):
-    """One run of argv under /usr/bin/time: (wall seconds, peak RSS in kB)."""
+    """One run of argv under /usr/bin/time: (wall s, CPU s, peak RSS kB)."""
     fd, rep = tempfile.mkstemp(prefix="p2o-bench-", suffix=".time")
     os.close(fd)
     try:
+        os.sync()
         t0 = time.perf_counter()
-        proc = subprocess.run(["/usr/bin/time", "-f", "%e %M", "-o", rep] + argv,
+        proc = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", "-o", rep] + argv,
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         wall = time.perf_counter() - t0
         if proc.returncode != 0:
@@ -82,19 +85,19 @@ def measure(argv):
             raise SystemExit("bench: %s failed (status %d)"
                              % (" ".join(argv), proc.returncode))
         with open(rep) as fp:
-            fields = fp.read().split()
-        return wall, int(fields[-1])
+            fields = fp.read().split()[-3:]
+        return wall, float(fields[1]) + float(fields[2]), int(fields[0])
     finally:
         os.unlink(rep)
 
 
 def bench(argv):
-    """Warm once, then the medians of RUNS runs: (wall s, peak RSS MB)."""
+    """Warm once, then the medians of RUNS runs: (wall s, CPU s, RSS MB)."""
     measure(argv)
     runs = [measure(argv) for _ in range(RUNS)]
-    wall = statistics.median(r[0] for r in runs)
-    rss = statistics.median(r[1] for r in runs)
-    return wall, rss / 1024.0
+    return (statistics.median(r[0] for r in runs),
+            statistics.median(r[1] for r in runs),
+            statistics.median(r[2] for r in runs) / 1024.0)
 
 
 def counts(paths):
@@ -130,26 +133,27 @@ def main():
         ]
         results = []
         for tool, argv, out in tools:
-            wall, rss = bench(argv)
-            results.append((tool, wall, rss, os.path.getsize(out), out))
+            wall, cpu, rss = bench(argv)
+            results.append((tool, wall, cpu, rss, os.path.getsize(out), out))
         nc = dict(zip((ours, theirs), counts([ours, theirs])))
         base = results[0][1]
-        for tool, wall, rss, size, out in results:
-            rows.append((name, tool, wall, rss, wall / base if base > 0 else 0.0,
-                         nc.get(out), size))
+        for tool, wall, cpu, rss, size, out in results:
+            rows.append((name, tool, wall, cpu, rss,
+                         wall / base if base > 0 else 0.0, nc.get(out), size))
         os.unlink(copy)
 
-    head = ("model", "tool", "wall s", "peak RSS MB", "x cp", "nodes", "inits",
-            "file MB")
-    fmt = "%-9s %-11s %8s %12s %7s %6s %6s %8s"
+    head = ("model", "tool", "wall s", "cpu s", "peak RSS MB", "x cp", "nodes",
+            "inits", "file MB")
+    fmt = "%-9s %-11s %8s %8s %12s %7s %6s %6s %8s"
     print()
     print(fmt % head)
     print(fmt % tuple("-" * len(h) for h in head))
-    for name, tool, wall, rss, ratio, nc, size in rows:
-        print(fmt % (name, tool, "%.3f" % wall, "%.1f" % rss, "%.2f" % ratio,
+    for name, tool, wall, cpu, rss, ratio, nc, size in rows:
+        print(fmt % (name, tool, "%.3f" % wall, "%.2f" % cpu, "%.1f" % rss,
+                     "%.2f" % ratio,
                      nc[0] if nc else "-", nc[1] if nc else "-",
                      "%.1f" % mb(size)))
-    print("\nwall and RSS: medians of %d runs after one warm-up run; "
+    print("\nmedians of %d runs after one warm-up run; cpu: user + system; "
           "x cp: wall time relative to cp of the checkpoint" % RUNS)
     return 0
 

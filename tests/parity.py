@@ -139,17 +139,40 @@ def rel_err(got, want):
     return float(np.abs(got.astype(np.float64) - want).max()) / scale
 
 
-def _prepare(model, arch, input_shape, tmp, forms, opsets, batches, extra, seed, checker):
+def _cases(shapes, batches, sizes):
+    """Each run: (batch, {dimension name: size}); names other than
+    batch_size (e.g. "seq_len") take each of their sizes in turn."""
+    names = sorted({d for s in shapes for d in s if isinstance(d, str)} - {"batch_size"})
+    runs = [{}]
+    for n in names:
+        runs = [dict(r, **{n: v}) for r in runs for v in sizes[n]]
+    return [(b, dict(r, batch_size=b)) for b in batches for r in runs]
+
+
+def _make_input(rng, shape, env, dtype, high, given=None):
+    if given is not None:
+        return given
+    dims = tuple(env[d] if isinstance(d, str) else d for d in shape)
+    if np.dtype(dtype).kind in "iu":
+        return rng.integers(0, high, size=dims).astype(dtype)
+    return rng.standard_normal(dims).astype(dtype)
+
+
+def _prepare(model, arch, input_shape, tmp, forms, opsets, batches, extra, seed, checker,
+             dtypes=None, sizes=None, high=10, feeds=None, full_shapes=False):
     """Save, convert at each opset and check; returns (jobs, labels, want):
-    the ONNX Runtime jobs, (form, opset, batch) for each, PyTorch's outputs
-    by batch."""
+    the ONNX Runtime jobs, (form, opset, batch, run, where) for each, and
+    PyTorch's outputs by run."""
     model = randomize(model, seed).eval()
     shapes = input_shape if isinstance(input_shape, list) else [input_shape]
+    shapes = [tuple(s) if full_shapes else ("batch_size", *s) for s in shapes]
+    dtypes = dtypes or ["float32"] * len(shapes)
+    cases = _cases(shapes, batches, sizes or {})
     rng = np.random.default_rng(seed)
-    xs = {b: [rng.standard_normal((b, *s)).astype(np.float32) for s in shapes]
-          for b in batches}
+    xs = [[_make_input(rng, s, env, dt, high, feeds and feeds(rng, i, env))
+           for i, (s, dt) in enumerate(zip(shapes, dtypes))] for _, env in cases]
     with torch.no_grad():
-        want = {b: model(*[torch.from_numpy(x) for x in xs[b]]) for b in batches}
+        want = [model(*[torch.from_numpy(x) for x in xk]) for xk in xs]
     jobs, labels = [], []
     for form, ckpt in save_forms(model, tmp, forms):
         for opset in opsets:
@@ -159,21 +182,22 @@ def _prepare(model, arch, input_shape, tmp, forms, opsets, batches, extra, seed,
             if checker and opset <= onnx.defs.onnx_opset_version():
                 onnx.checker.check_model(str(out), full_check=True)
             names = [i.name for i in onnx.load(str(out)).graph.input]
-            for b in batches:
-                jobs.append((out, dict(zip(names, xs[b]))))
-                labels.append((form, opset, b))
+            for k, (b, env) in enumerate(cases):
+                jobs.append((out, dict(zip(names, xs[k]))))
+                where = f"{form}/opset {opset}/batch {b}" + "".join(
+                    f"/{n} {v}" for n, v in env.items() if n != "batch_size")
+                labels.append((form, opset, b, k, where))
     return jobs, labels, want
 
 
 def _compare(labels, want, outputs):
     """Assert ONNX Runtime's outputs match PyTorch's; returns the report."""
     report = []
-    for (form, opset, b), got in zip(labels, outputs):
-        ref = want[b] if isinstance(want[b], (tuple, list)) else [want[b]]
+    for (form, opset, b, k, where), got in zip(labels, outputs):
+        ref = want[k] if isinstance(want[k], (tuple, list)) else [want[k]]
         assert len(got) == len(ref)
         for g, w in zip(got, ref):
             w = w.numpy()
-            where = f"{form}/opset {opset}/batch {b}"
             assert g.shape == w.shape, f"{where}: shape {g.shape} != {w.shape}"
             e = rel_err(g, w)
             report.append((form, opset, b, e))
@@ -183,25 +207,33 @@ def _compare(labels, want, outputs):
 
 def check_model(model, arch, input_shape, forms=("state_dict", "legacy", "checkpoint",
                                                  "dataparallel"),
-                opsets=(13, 17), batches=(1, 3), extra=(), seed=0, checker=True):
+                opsets=(13, 17), batches=(1, 3), extra=(), seed=0, checker=True, **inputs):
     """Save `model` in each form, convert at each opset, check and compare.
     input_shape: one shape without the batch, or a list of them for several
     inputs.  checker: run onnx.checker on opsets the installed onnx knows
     (Debian's onnx 1.12 stops at opset 17; newer opsets still run in ONNX
-    Runtime); False never runs it.  Returns a list of (form, opset, batch,
+    Runtime); False never runs it.  Optional `inputs`: full_shapes=True gives
+    whole shapes ("batch_size" where the batch goes, if anywhere); other
+    names in a shape ("seq_len") take each of sizes={"seq_len": (5, 2)} in
+    turn (one ONNX file runs them all); dtypes: numpy type names per input
+    (default float32), integers drawn from [0, high); feeds(rng, i, sizes)
+    may give input i itself.  Returns a list of (form, opset, batch,
     rel_err) for reporting."""
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         jobs, labels, want = _prepare(model, arch, input_shape, tmp, forms, opsets, batches,
-                                      extra, seed, checker)
+                                      extra, seed, checker, **inputs)
         return _compare(labels, want, run_ort_jobs(jobs, tmp))
 
 
-def snippet_arch(init, forward, input_shapes):
+def snippet_arch(init, forward, input_shapes, dtypes=None, full_shapes=False):
     """The one-model .arch text of a snippet (see check_snippet)."""
     shapes = [tuple(s) for s in input_shapes]
-    decl = ", ".join(f"x{i}: [batch_size, {', '.join(map(str, s))}]" if s else
-                     f"x{i}: [batch_size]" for i, s in enumerate(shapes))
+    dtypes = dtypes or ["float32"] * len(shapes)
+    decl = ", ".join(
+        f"x{i}: {'' if dt == 'float32' else dt}"
+        f"[{', '.join(map(str, s if full_shapes else ('batch_size', *s)))}]"
+        for i, (s, dt) in enumerate(zip(shapes, dtypes)))
     params = ", ".join(f"x{i}" for i in range(len(shapes)))
     body = "".join(f"    {line}\n" for line in init) or "    pass\n"
     return (f"model m({decl}) -> y:\n{body}\n    forward({params}):\n"
@@ -209,17 +241,19 @@ def snippet_arch(init, forward, input_shapes):
 
 
 def check_snippet(module, init, forward, input_shapes, opsets=(13, 17), batches=(1, 3),
-                  extra=(), seed=0, checker=True):
+                  extra=(), seed=0, checker=True, **inputs):
     """Parity of one layer or function: `module` is the PyTorch reference;
     `init` the .arch constructor lines (e.g. ["layer = Conv2d(3, 8, 3)"]),
     `forward` the returned expression over inputs x0, x1, ... (e.g.
-    "layer(x0)"); input_shapes without the batch dimension."""
+    "layer(x0)"); input_shapes without the batch dimension (or whole, with
+    full_shapes=True); dtypes, sizes, high, feeds as for check_model."""
     shapes = [tuple(s) for s in input_shapes]
     with tempfile.TemporaryDirectory() as tmp:
         arch = Path(tmp) / "snippet.arch"
-        arch.write_text(snippet_arch(init, forward, shapes))
+        arch.write_text(snippet_arch(init, forward, shapes, inputs.get("dtypes"),
+                                     inputs.get("full_shapes", False)))
         return check_model(module, arch, list(shapes), forms=("state_dict",), opsets=opsets,
-                           batches=batches, extra=extra, seed=seed, checker=checker)
+                           batches=batches, extra=extra, seed=seed, checker=checker, **inputs)
 
 
 def check_snippets(cases):
@@ -230,12 +264,13 @@ def check_snippets(cases):
     results, prepared = {}, {}
     with tempfile.TemporaryDirectory() as root:
         def prepare(tmp, module, init, forward, input_shapes, opsets=(13, 17),
-                    batches=(1, 3), extra=(), seed=0, checker=True):
+                    batches=(1, 3), extra=(), seed=0, checker=True, **inputs):
             shapes = [tuple(s) for s in input_shapes]
             arch = tmp / "snippet.arch"
-            arch.write_text(snippet_arch(init, forward, shapes))
+            arch.write_text(snippet_arch(init, forward, shapes, inputs.get("dtypes"),
+                                         inputs.get("full_shapes", False)))
             return _prepare(module, arch, shapes, tmp, ("state_dict",), opsets, batches,
-                            extra, seed, checker)
+                            extra, seed, checker, **inputs)
 
         for n, (cid, kw) in enumerate(cases.items()):
             tmp = Path(root) / str(n)

@@ -25,7 +25,9 @@
 #include <unistd.h>
 
 #include "graph.h"
+#include "mapped_file.h"
 #include "onnx.pb-c.h"
+#include "onnx_proto.h"
 #include "opsets.h"
 #include "onnx_fixture.h"
 
@@ -242,6 +244,8 @@ static void test_attrs_and_dtypes(void **state)
 	assert_int_equal(p2o_attr_string(&f->g, node, "s", "hello"), 0);
 	assert_int_equal(p2o_attr_ints(&f->g, node, "ints", ints, 3), 0);
 	assert_int_equal(p2o_attr_floats(&f->g, node, "floats", floats, 2), 0);
+	assert_int_equal(p2o_attr_strings(&f->g, node, "strings",
+					  (const char *[]){"Relu", "Tanh"}, 2), 0);
 	node->outputs[0]->dtype = P2O_DT_BOOL;
 	node->outputs[0]->rank = 0;
 	node->outputs[1]->dtype = P2O_DT_INT64;
@@ -267,6 +271,10 @@ static void test_attrs_and_dtypes(void **state)
 	assert_int_equal(attr(n, "floats")->type, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS);
 	assert_int_equal(attr(n, "floats")->n_floats, 2);
 	assert_true(attr(n, "floats")->floats[1] == -2.25f);
+	assert_int_equal(attr(n, "strings")->type, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS);
+	assert_int_equal(attr(n, "strings")->n_strings, 2);
+	assert_int_equal(attr(n, "strings")->strings[1].len, 4);
+	assert_memory_equal(attr(n, "strings")->strings[1].data, "Tanh", 4);
 	assert_int_equal(m->graph->n_initializer, P2O_ARRAY_LEN(map));
 	for (size_t i = 0; i < P2O_ARRAY_LEN(map); i++) {
 		const Onnx__TensorProto *t = m->graph->initializer[i];
@@ -336,6 +344,157 @@ static void test_plain_is_not_copied(void **state)
 	free(data);
 }
 
+/* Plain tensors inside a real mapped file (as a checkpoint's are): their
+ * payload goes file to file with copy_file_range, or, forced, through the
+ * chunked write that drops the mapping's pages; both give the bytes
+ * protobuf-c packs, the same as for the same tensors in malloc'd memory,
+ * and the peak RSS grows by neither the 24 MiB tensor nor the file. */
+static void test_mapped_tensor(void **state)
+{
+	struct fx *f = *state;
+	struct p2o_err err = {0};
+	const size_t n = 6u << 20, hdr = 100; /* floats: 24 MiB, 3 chunks */
+	const int64_t stride[1] = {1};
+	char ckpt[160], out[3][160];
+	unsigned char *bytes[3], *repacked, *copy = NULL;
+	size_t len[3];
+	float *data = malloc(n * sizeof *data), b[3] = {1.5f, -2.0f, 0.25f};
+	struct p2o_map map;
+	struct p2o_value *in[2];
+	struct p2o_node *node;
+	Onnx__ModelProto *m;
+	const Onnx__TensorProto *t;
+	FILE *fp;
+	int fd;
+	uint64_t off;
+
+	assert_non_null(data);
+	for (size_t i = 0; i < n; i++)
+		data[i] = (float)i * 0.5f - 7.0f;
+	snprintf(ckpt, sizeof ckpt, "%s/weights.bin", f->dir);
+	assert_non_null(fp = fopen(ckpt, "wb"));
+	for (size_t i = 0; i < hdr; i++) /* the tensors start off a page */
+		fputc('h', fp);
+	assert_int_equal(fwrite(data, sizeof *data, n, fp), n);
+	assert_int_equal(fwrite(b, sizeof *b, 3, fp), 3);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(p2o_map_open(&map, ckpt, &err), 0);
+	assert_int_equal(map.size, hdr + (n + 3) * sizeof(float));
+
+	/* where a pointer lies in the file */
+	assert_int_equal(p2o_map_locate(map.data + hdr, n * sizeof(float), &fd, &off), 0);
+	assert_int_equal(fd, map.fd);
+	assert_int_equal(off, hdr);
+	assert_int_equal(p2o_map_locate(map.data + map.size, 0, &fd, &off), 0);
+	assert_int_equal(off, map.size);
+	assert_int_equal(p2o_map_locate(map.data + 1, map.size, &fd, &off), -1);
+	assert_int_equal(p2o_map_locate(data, 16, &fd, &off), -1);
+	p2o_map_release(data, 16); /* not a mapping: left alone */
+	assert_true(data[3] == 3 * 0.5f - 7.0f);
+
+	storage_over(&f->ws, (const float *)(const void *)(map.data + hdr), n);
+	tensor_view(&f->wt, &f->ws, 1, (const int64_t[]){(int64_t)n}, stride);
+	storage_over(&f->bs, (const float *)(const void *)(map.data + hdr + n * 4), 3);
+	tensor_view(&f->bt, &f->bs, 1, (const int64_t[]){3}, stride);
+	assert_true(p2o_tensor_is_plain(&f->wt));
+	assert_int_equal(p2o_graph_init(&f->g, "mapped", p2o_opset_get(17)), 0);
+	assert_non_null(in[0] = p2o_graph_weight(&f->g, "w", &f->wt));
+	assert_non_null(in[1] = p2o_graph_weight(&f->g, "b", &f->bt));
+	in[0]->doc = "from the mapping"; /* field 12: packed after raw_data */
+	assert_non_null(node = p2o_graph_node(&f->g, "Concat", "cat", in, 2, 1));
+	assert_int_equal(p2o_attr_int(&f->g, node, "axis", 0), 0);
+	set_vshape(node->outputs[0], 1, (const struct p2o_dim[]){{(int64_t)n + 3, NULL}});
+	assert_int_equal(p2o_graph_output(&f->g, node->outputs[0], "y"), 0);
+
+	for (int k = 0; k < 3; k++) {
+		FILE *clear;
+		long before = -1, after;
+
+		snprintf(out[k], sizeof out[k], "%s/out%d.onnx", f->dir, k);
+		p2o_onnx_no_copy_range = k == 1; /* 0: copy_file_range, 1: chunks */
+		if (k == 2) { /* 2: the same bytes in memory of our own */
+			assert_non_null(copy = malloc(map.size));
+			memcpy(copy, map.data, map.size);
+			f->ws.data = copy + hdr;
+			f->bs.data = copy + hdr + n * 4;
+		}
+		if ((clear = fopen("/proc/self/clear_refs", "w"))) {
+			if (fputs("5", clear) >= 0 && fclose(clear) == 0)
+				before = vm_hwm_kb();
+			else
+				fclose(clear);
+		}
+		assert_int_equal(p2o_write_onnx(&f->g, out[k], NULL, &err), 0);
+		after = vm_hwm_kb();
+		if (k < 2 && before >= 0) {
+			print_message("# %s: peak RSS %ld kB -> %ld kB writing a %zu kB "
+				      "mapped tensor\n", k ? "chunked write" : "copy_file_range",
+				      before, after, n * sizeof(float) / 1024);
+			assert_true(after - before < 16 * 1024);
+		}
+		bytes[k] = slurp(out[k], &len[k]);
+	}
+	p2o_onnx_no_copy_range = 0;
+	assert_int_equal(len[0], len[1]);
+	assert_memory_equal(bytes[0], bytes[1], len[0]);
+	assert_int_equal(len[0], len[2]);
+	assert_memory_equal(bytes[0], bytes[2], len[0]);
+
+	/* canonical protobuf-c bytes, and the tensors' own */
+	m = onnx__model_proto__unpack(NULL, len[0], bytes[0]);
+	assert_non_null(m);
+	assert_int_equal(protobuf_c_message_get_packed_size(&m->base), len[0]);
+	assert_non_null(repacked = malloc(len[0]));
+	assert_int_equal(protobuf_c_message_pack(&m->base, repacked), len[0]);
+	assert_memory_equal(repacked, bytes[0], len[0]);
+	free(repacked);
+	assert_int_equal(m->graph->n_initializer, 2);
+	t = find_init(m->graph, "w");
+	assert_floats(t, data, n);
+	assert_string_equal(t->doc_string, "from the mapping");
+	assert_int_equal(t->n_dims, 1);
+	assert_int_equal(t->dims[0], (int64_t)n);
+	assert_floats(find_init(m->graph, "b"), b, 3);
+	assert_null(find_init(m->graph, "b")->doc_string);
+	onnx__model_proto__free_unpacked(m, NULL);
+
+	/* the mapping still reads right after its pages were dropped */
+	assert_memory_equal(map.data + hdr, data, n * sizeof(float));
+
+	/* the file size limit in the middle of the payload, either way */
+	f->ws.data = map.data + hdr;
+	f->bs.data = map.data + hdr + n * 4;
+	for (int k = 0; k < 2; k++) {
+		struct rlimit old, lim;
+		void (*old_handler)(int) = signal(SIGXFSZ, SIG_IGN);
+
+		assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+		lim = old;
+		lim.rlim_cur = 3u << 20;
+		assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+		p2o_onnx_no_copy_range = k;
+		p2o_err_clear(&err);
+		assert_int_equal(p2o_write_onnx(&f->g, out[0], NULL, &err), -1);
+		p2o_onnx_no_copy_range = 0;
+		assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+		signal(SIGXFSZ, old_handler);
+		assert_int_equal(err.code, P2O_EIO);
+		assert_non_null(strstr(err.msg, "File too large"));
+		assert_int_equal(count_entries(f->dir), 4); /* no temporary left */
+	}
+	free(bytes[0]);
+	bytes[0] = slurp(out[0], &len[0]); /* the previous model, untouched */
+	assert_int_equal(len[0], len[1]);
+	assert_memory_equal(bytes[0], bytes[1], len[0]);
+	p2o_map_close(&map);
+	assert_int_equal(map.fd, -1);
+	assert_int_equal(p2o_map_locate(copy + hdr, 16, &fd, &off), -1);
+	for (int k = 0; k < 3; k++)
+		free(bytes[k]);
+	free(copy);
+	free(data);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -343,6 +502,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_opset13_and_deterministic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_attrs_and_dtypes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plain_is_not_copied, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mapped_tensor, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
