@@ -31,7 +31,10 @@ struct p2o_ctx {
 
 enum {
 	P2O_CONV_LAYER = 1,     /* a torch.nn module type (else a function) */
-	P2O_CONV_CONTAINER = 2  /* Sequential, ModuleList: children from args */
+	P2O_CONV_CONTAINER = 2, /* Sequential, ModuleList: children from args */
+	/* A module that stands for a tensor (Parameter): in forward, naming it
+	 * gives call()'s result (call gets no arguments). */
+	P2O_CONV_TENSOR = 4
 };
 
 struct p2o_converter {
@@ -83,7 +86,8 @@ int p2o_fail(struct p2o_ctx *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /* ---- weights ---- */
-/* Bind: take `<path>.<local>` from the checkpoint.  expected[d] < 0 means
+/* Bind: take `<path>.<local>` from the checkpoint (`<path>` itself when
+ * local is "": a bare Parameter).  expected[d] < 0 means
  * any size; rank < 0 means any rank.  A missing required weight or a shape
  * mismatch is recorded (all problems are reported together); returns the
  * tensor or NULL. */

@@ -105,7 +105,7 @@ const struct p2o_tensor *p2o_bind_param(struct p2o_bind *b, struct p2o_module *m
 {
 	struct p2o_arena *a = b->ev->a;
 	const struct p2o_weights *w = b->ev->w;
-	const char *key = *m->path ? p2o_sprintf(a, "%s.%s", m->path, local) : local;
+	const char *key = !*local ? m->path : *m->path ? p2o_sprintf(a, "%s.%s", m->path, local) : local;
 	const struct p2o_tensor *t = NULL;
 	int bad = 0;
 

@@ -218,6 +218,30 @@ BUILTIN(b_floor) { return math1(ev, args, n, floor, 1, out, pos); }
 BUILTIN(b_sqrt) { return math1(ev, args, n, sqrt, 0, out, pos); }
 BUILTIN(b_round) { return math1(ev, args, n, nearbyint, 1, out, pos); }
 
+BUILTIN(b_log)
+{
+	double d;
+	if (want(ev, n, 1, 1, "math.log", pos) || p2o_val_float(args[0], &d))
+		return ev->err->code ? -1 : p2o_arch_error(ev->err, pos, "a number is expected");
+	if (d <= 0)
+		return p2o_arch_error(ev->err, pos, "math.log of a number <= 0");
+	return (*out = p2o_v_float(ev->a, log(d))) ? 0 : OOM(ev, pos);
+}
+
+/* str(x): the text Python prints (module names such as "block1-0"). */
+BUILTIN(b_str)
+{
+	char buf[512];
+	if (want(ev, n, 1, 1, "str", pos))
+		return -1;
+	if (args[0]->kind == V_STR)
+		return *out = args[0], 0;
+	if (args[0]->kind == V_INT && args[0]->u.i < 0 && args[0]->sym_of)
+		return p2o_arch_error(ev->err, pos, "str() of a size known only when the model runs");
+	p2o_v_repr(args[0], buf, sizeof buf);
+	return (*out = p2o_v_str(ev->a, p2o_strdup(ev->a, buf))) ? 0 : OOM(ev, pos);
+}
+
 BUILTIN(b_isinstance)
 {
 	if (want(ev, n, 2, 2, "isinstance", pos))
@@ -287,18 +311,6 @@ BUILTIN(m_extend)
 			return OOM(ev, pos);
 	*out = p2o_v_none();
 	return 0;
-}
-
-/* str(x): the text of a value (names built in loops: "denselayer" + str(i)) */
-BUILTIN(b_str)
-{
-	char buf[256];
-	if (want(ev, n, 1, 1, "str", pos))
-		return -1;
-	if (args[0]->kind == V_STR)
-		return *out = args[0], 0;
-	p2o_v_repr(args[0], buf, sizeof buf);
-	return (*out = p2o_v_str(ev->a, buf)) ? 0 : OOM(ev, pos);
 }
 
 /* has_weights("aux1"): does the checkpoint hold the weight "aux1" or any
@@ -377,7 +389,8 @@ static const struct {
 	{"print", b_print}, {"OrderedDict", b_ordered_dict},
 	{"collections.OrderedDict", b_ordered_dict}, {"math.ceil", b_ceil},
 	{"math.floor", b_floor}, {"math.sqrt", b_sqrt}, {"list.append", m_append},
-	{"list.extend", m_extend}, {"str", b_str}, {"has_weights", b_has_weights},
+	{"list.extend", m_extend}, {"math.log", b_log}, {"str", b_str},
+	{"has_weights", b_has_weights},
 	{"module.add_module", m_add_module}, {"module.children", m_children},
 	{"module.values", m_children}, {"module.items", m_items},
 	{"module.named_children", m_items},

@@ -297,6 +297,17 @@ static int eval_listcomp(struct p2o_eval *ev, struct p2o_scope *sc,
 	return 0;
 }
 
+/* In forward, a module that stands for a tensor (a Parameter) is that
+ * tensor wherever it is named, as in PyTorch. */
+static int tensor_module(struct p2o_eval *ev, struct p2o_val **v, struct p2o_pos pos)
+{
+	struct p2o_module *m = (*v)->kind == V_MODULE ? (*v)->u.mod : NULL;
+
+	if (!ev->g || !m || !m->conv || !(m->conv->flags & P2O_CONV_TENSOR))
+		return 0;
+	return p2o_call_value(ev, *v, NULL, 0, NULL, NULL, 0, pos, v);
+}
+
 int p2o_eval_expr(struct p2o_eval *ev, struct p2o_scope *sc,
 		  const struct p2o_ast *e, struct p2o_val **out)
 {
@@ -307,7 +318,7 @@ int p2o_eval_expr(struct p2o_eval *ev, struct p2o_scope *sc,
 	case AST_NAME:
 		if (!(*out = p2o_scope_lookup(sc, e->s)))
 			return p2o_arch_error(ev->err, e->pos, "name '%s' is not defined", e->s);
-		return 0;
+		return tensor_module(ev, out, e->pos);
 	case AST_INT: return (*out = p2o_v_int(ev->a, e->i)) ? 0 : OOM(ev, e->pos);
 	case AST_FLOAT: return (*out = p2o_v_float(ev->a, e->f)) ? 0 : OOM(ev, e->pos);
 	case AST_STR: return (*out = p2o_v_str(ev->a, e->s)) ? 0 : OOM(ev, e->pos);
@@ -323,9 +334,9 @@ int p2o_eval_expr(struct p2o_eval *ev, struct p2o_scope *sc,
 	case AST_LISTCOMP: return eval_listcomp(ev, sc, e, out);
 	case AST_CALL: return eval_call(ev, sc, e, out);
 	case AST_ATTR:
-		if (p2o_eval_expr(ev, sc, e->kids[0], &l))
+		if (p2o_eval_expr(ev, sc, e->kids[0], &l) || p2o_get_attr(ev, l, e->s, e->pos, out))
 			return -1;
-		return p2o_get_attr(ev, l, e->s, e->pos, out);
+		return tensor_module(ev, out, e->pos);
 	case AST_INDEX:
 		if (p2o_eval_expr(ev, sc, e->kids[0], &l) || p2o_eval_index(ev, sc, e->kids[1], &r))
 			return -1;

@@ -152,7 +152,8 @@ struct p2o_value *p2o_weight_value(struct p2o_ctx *c, const struct p2o_module *m
 				   const char *local)
 {
 	const struct p2o_tensor *t = p2o_module_weight(m, local);
-	const char *key = *m->path ? p2o_sprintf(&c->g->arena, "%s.%s", m->path, local) : local;
+	const char *key = !*local ? m->path :
+			  *m->path ? p2o_sprintf(&c->g->arena, "%s.%s", m->path, local) : local;
 	struct p2o_value *v;
 
 	if (!t || !key) {
