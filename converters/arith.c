@@ -5,7 +5,7 @@
  * float are cast to float32, and `/` always divides as floats (PyTorch's
  * true division).
  */
-#include "converter.h"
+#include "emit.h"
 
 #include <string.h>
 
@@ -27,20 +27,12 @@ static struct p2o_value *cast(struct p2o_ctx *c, struct p2o_value *x, enum p2o_d
 	return n->outputs[0];
 }
 
-/* A number as a 0-D constant of the given type. */
+/* A number as a 0-D constant of the given type (int64 or float32). */
 static struct p2o_value *scalar(struct p2o_ctx *c, const struct p2o_val *v, enum p2o_dtype t)
 {
-	const char *name = p2o_sprintf(&c->g->arena, "%s.scalar", c->name);
 	double d;
 
-	if (p2o_val_float(v, &d) || !name)
-		return NULL;
-	if (t == P2O_DT_INT64) {
-		int64_t i = (int64_t)d;
-		return p2o_graph_const(c->g, name, t, 0, NULL, &i);
-	}
-	float f = (float)d;
-	return p2o_graph_const(c->g, name, P2O_DT_FLOAT32, 0, NULL, &f);
+	return p2o_val_float(v, &d) ? NULL : p2o_emit_scalar(c, "scalar", t, d);
 }
 
 static int binary(struct p2o_ctx *c, const char *op, const struct p2o_args *a,

@@ -4,7 +4,7 @@
  * num_batches_tracked counter is read and ignored.  The optimiser folds it
  * into a preceding Conv where it can.
  */
-#include "converter.h"
+#include "emit.h"
 
 static int bind(struct p2o_bind *b, struct p2o_module *m)
 {
@@ -32,18 +32,6 @@ static int bind(struct p2o_bind *b, struct p2o_module *m)
 	return 0;
 }
 
-static struct p2o_value *filled(struct p2o_ctx *c, const char *what, int64_t n, float v)
-{
-	float *data = p2o_alloc_array(&c->g->arena, (size_t)n, sizeof *data);
-	const char *name = p2o_sprintf(&c->g->arena, "%s.%s", c->name, what);
-
-	if (!data || !name)
-		return NULL;
-	for (int64_t i = 0; i < n; i++)
-		data[i] = v;
-	return p2o_graph_const(c->g, name, P2O_DT_FLOAT32, 1, &n, data);
-}
-
 static int call(struct p2o_ctx *c, struct p2o_module *m, const struct p2o_args *in,
 		struct p2o_val **out)
 {
@@ -59,8 +47,8 @@ static int call(struct p2o_ctx *c, struct p2o_module *m, const struct p2o_args *
 		return p2o_fail(c, "%s expects %lld channels in dimension 1", m->call_text,
 				(long long)nf);
 	ins[0] = x;
-	ins[1] = p2o_module_weight(m, "weight") ? p2o_weight_value(c, m, "weight") : filled(c, "ones", nf, 1);
-	ins[2] = p2o_module_weight(m, "bias") ? p2o_weight_value(c, m, "bias") : filled(c, "zeros", nf, 0);
+	ins[1] = p2o_module_weight(m, "weight") ? p2o_weight_value(c, m, "weight") : p2o_emit_filled(c, "ones", 1, &nf, 1);
+	ins[2] = p2o_module_weight(m, "bias") ? p2o_weight_value(c, m, "bias") : p2o_emit_filled(c, "zeros", 1, &nf, 0);
 	ins[3] = p2o_weight_value(c, m, "running_mean");
 	ins[4] = p2o_weight_value(c, m, "running_var");
 	for (int i = 1; i < 5; i++)

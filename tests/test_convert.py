@@ -302,3 +302,22 @@ def test_snippet_harness_catches_a_wrong_conversion():
     with pytest.raises(AssertionError, match="relative error"):
         parity.check_snippet(PlusOne(), [], "relu(x0)", [(4, 5)], opsets=(17,))
     parity.check_snippet(PlusOne(), [], "relu(x0) + 1", [(4, 5)], opsets=(17,))
+
+
+class ConvBNNoAffine(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.bn = nn.BatchNorm2d(4, affine=False)
+        self.bn_alone = nn.BatchNorm2d(4, affine=False, eps=1e-3)
+
+    def forward(self, x):
+        return self.bn_alone(F.relu(self.bn(self.conv(x))))
+
+
+def test_batchnorm_without_affine_folded_and_alone():
+    torch.manual_seed(0)
+    parity.check_snippet(ConvBNNoAffine(), [
+        "conv = Conv2d(3, 4, 3)", "bn = BatchNorm2d(4, affine=False)",
+        "bn_alone = BatchNorm2d(4, affine=False, eps=1e-3)"],
+        "bn_alone(relu(bn(conv(x0))))", [(3, 6, 6)])
