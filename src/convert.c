@@ -131,7 +131,7 @@ int p2o_convert(const struct p2o_convert_opts *o, struct p2o_err *err)
 	const struct p2o_opset *opset = p2o_opset_get(o->opset);
 	struct p2o_build_opts bo = {o->inputs, o->ninputs, o->outputs, o->noutputs, o->static_batch};
 	const char *arch = o->arch;
-	int rc = -1;
+	int external = 0, rc = -1;
 
 	p2o_arena_init(&arena);
 	memset(&g, 0, sizeof g);
@@ -170,13 +170,16 @@ int p2o_convert(const struct p2o_convert_opts *o, struct p2o_err *err)
 	}
 	ev.g = &g;
 	if (p2o_arch_build(&ev, model, root, &bo) || (o->optimize && p2o_optimize(&g, err)) ||
-	    p2o_write_onnx(&g, o->output, o->checkpoint, err))
+	    p2o_write_onnx(&g, o->output, o->checkpoint, o->external_data ? P2O_EXTERNAL_ALWAYS :
+			   P2O_EXTERNAL_AUTO, &external, err))
 		goto out;
 	if (o->log)
 		fprintf(o->log, "%s: %s%s%s, %zu tensors -> %s: model %s, %zu nodes, %zu initializers, opset %d, "
-			"batch %s\n", o->checkpoint, w.key[0] ? "weights '" : "the whole file",
+			"batch %s%s%s%s\n", o->checkpoint, w.key[0] ? "weights '" : "the whole file",
 			w.key, w.key[0] ? "'" : "", w.n, o->output, model->s, live_nodes(&g),
-			used_inits(&g), opset->version, o->static_batch ? "static" : "dynamic (batch_size)");
+			used_inits(&g), opset->version, o->static_batch ? "static" : "dynamic (batch_size)",
+			external ? ", weights in external data " : "", external ? o->output : "",
+			external ? ".data" : "");
 	rc = 0;
 out:
 	p2o_graph_free(&g);

@@ -19,6 +19,8 @@ struct p2o_convert_opts {
 	size_t noutputs;
 	int allow_missing, allow_unused;
 	int optimize;            /* fold batch norms, drop dead nodes */
+	int external_data;       /* --external-data: weights in OUTPUT.data even
+				    under 2 GiB (over it, always) */
 	FILE *log;               /* one summary line, or NULL */
 };
 

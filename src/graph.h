@@ -199,8 +199,13 @@ int p2o_optimize(struct p2o_graph *g, struct p2o_err *err);
 /* ---- the writer (src/onnx_writer.c) ---- */
 /* Write g as ONNX to path: through path.tmp-XXXXXX renamed at the end;
  * on failure nothing is left behind.  Refuses to overwrite `protect`
- * (the input checkpoint) when it is the same file. */
-int p2o_write_onnx(const struct p2o_graph *g, const char *path,
-		   const char *protect, struct p2o_err *err);
+ * (the input checkpoint) when it is the same file.  External data
+ * (src/onnx_external.c): P2O_EXTERNAL_AUTO puts large initializers in
+ * path.data only when the model would exceed protobuf's 2 GiB,
+ * P2O_EXTERNAL_ALWAYS always; *external_out (if not NULL) is set to
+ * whether it did. */
+enum p2o_external_mode { P2O_EXTERNAL_AUTO, P2O_EXTERNAL_ALWAYS };
+int p2o_write_onnx(const struct p2o_graph *g, const char *path, const char *protect,
+		   enum p2o_external_mode mode, int *external_out, struct p2o_err *err);
 
 #endif

@@ -55,6 +55,8 @@ static const char CONVERT_USAGE[] =
 	"  --allow-missing         fill weights the checkpoint lacks with zeros\n"
 	"  --allow-unused          ignore checkpoint keys no layer uses\n"
 	"  --no-optimize           keep BatchNormalization and Identity nodes\n"
+	"  --external-data         weights in OUT.onnx.data next to the model (done\n"
+	"                          anyway when the model would exceed 2 GB)\n"
 	"  -q, --quiet             no summary line\n";
 
 static const char INSPECT_USAGE[] =
@@ -190,6 +192,8 @@ static int cmd_convert(int argc, char **argv)
 			o.allow_unused = 1;
 		} else if (!strcmp(a, "--no-optimize")) {
 			o.optimize = 0;
+		} else if (!strcmp(a, "--external-data")) {
+			o.external_data = 1;
 		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
 			o.log = NULL;
 		} else if (a[0] == '-' && a[1]) {

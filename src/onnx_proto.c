@@ -296,7 +296,8 @@ static int emit_init(struct p2o_onnx_writer *w, const struct p2o_value *v)
 	const void *data = NULL;
 	void *buf = NULL;
 	size_t nbytes = 0;
-	int rc = -1;
+	struct p2o_external_ref ext;
+	int external, rc = -1;
 
 	if (elem_type(w, v, &t.data_type) || init_nbytes(w, v, &nbytes))
 		return -1;
@@ -309,11 +310,12 @@ static int emit_init(struct p2o_onnx_writer *w, const struct p2o_value *v)
 	t.dims = dims;
 	t.has_raw_data = 1;
 	t.raw_data.len = nbytes; /* all get_packed_size needs */
-	if (!w->out) {
-		part.n_initializer = 1;
-		part.initializer = &tp;
+	if ((external = p2o_onnx_external(w, nbytes)))
+		p2o_onnx_external_place(w, &t, &ext, nbytes);
+	part.n_initializer = 1;
+	part.initializer = &tp;
+	if (!w->out)
 		return emit(w, &part.base);
-	}
 	if (c->kind == P2O_CONST_BYTES)
 		data = c->bytes;
 	else if (c->kind == P2O_CONST_TENSOR)
@@ -336,7 +338,10 @@ static int emit_init(struct p2o_onnx_writer *w, const struct p2o_value *v)
 		p2o_map_release_all();
 		data = buf;
 	}
-	rc = emit_tensor(w, &t, data);
+	if (external)
+		rc = p2o_onnx_external_write(w, &ext, data) ? -1 : emit(w, &part.base);
+	else
+		rc = emit_tensor(w, &t, data);
 done:
 	free(buf);
 	return rc;

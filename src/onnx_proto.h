@@ -27,7 +27,35 @@ struct p2o_onnx_writer {
 	struct p2o_err *err;
 	struct p2o_onnx_sink *out; /* NULL in the size pass */
 	uint64_t size;             /* size pass: bytes counted so far */
+	/* External data (onnx_external.c): NULL ext_location keeps every
+	 * tensor inline. */
+	const char *ext_location;  /* the data file, relative to the model */
+	struct p2o_onnx_sink *ext_out; /* write pass: the data file */
+	uint64_t ext_size;         /* the data file's size so far (both passes) */
 };
+
+/* Initializers of at least this many bytes go to the data file, each at a
+ * multiple of P2O_EXTERNAL_ALIGN. */
+#define P2O_EXTERNAL_MIN_BYTES 1024
+#define P2O_EXTERNAL_ALIGN 4096
+
+/* Where one initializer's bytes are in the data file. */
+struct p2o_external_ref {
+	Onnx__StringStringEntryProto kv[3], *ptrs[3];
+	char offset_text[24], length_text[24];
+	uint64_t offset;
+	size_t length;
+};
+
+/* Nonzero when a tensor of nbytes goes to the data file. */
+int p2o_onnx_external(const struct p2o_onnx_writer *w, size_t nbytes);
+/* Both passes: give t its external_data entries (kept in r) at the next
+ * aligned offset of the data file. */
+void p2o_onnx_external_place(struct p2o_onnx_writer *w, Onnx__TensorProto *t,
+			     struct p2o_external_ref *r, size_t nbytes);
+/* Write pass: the payload at r's offset of the data file. */
+int p2o_onnx_external_write(struct p2o_onnx_writer *w, const struct p2o_external_ref *r,
+			    const void *data);
 
 /* Write pass: the n bytes at data as a raw_data payload.  Bytes inside a
  * mapped file (mapped_file.h) go file to file with copy_file_range(2),

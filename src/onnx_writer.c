@@ -16,7 +16,8 @@
  * protobuf_c_message_get_packed_size of every part (initializers carry
  * raw_data.len with no data, so nothing is read or produced), which gives
  * the graph's length prefix and the 2 GiB check before anything is
- * created; the write pass packs the parts through a ProtobufCBuffer that
+ * created (over it, a second size pass places the large initializers in
+ * external data: src/onnx_external.c); the write pass packs the parts through a ProtobufCBuffer that
  * fwrite()s.  Parts come in field-number order, so the file is canonical
  * protobuf: packing the whole ModelProto at once would give the same bytes.
  *
@@ -179,104 +180,174 @@ static int check_target(const char *path, const char *protect, struct p2o_err *e
 	return 0;
 }
 
-int p2o_write_onnx(const struct p2o_graph *g, const char *path,
-		   const char *protect, struct p2o_err *err)
+/* The size pass: the graph's length frame and the model's total size.
+ * It also validates everything and, with external data, places every
+ * external tensor (w->ext_size ends as the data file's size). */
+static int measure(struct p2o_onnx_writer *w, unsigned char *frame, size_t *nframe,
+		   uint64_t *total)
 {
-	struct p2o_onnx_writer w = {g, path, err, NULL, 0};
-	struct p2o_onnx_sink out;
-	uint64_t head, body, total;
+	uint64_t head, body;
+
+	w->size = w->ext_size = 0;
+	if (p2o_onnx_emit_model(w, 0))
+		return -1;
+	head = w->size;
+	w->size = 0;
+	if (p2o_onnx_emit_graph(w))
+		return -1;
+	body = w->size;
+	if (p2o_onnx_emit_model(w, 1))
+		return -1;
+	frame[0] = MODEL_GRAPH_TAG;
+	*nframe = 1 + p2o_onnx_varint(frame + 1, body);
+	*total = head + *nframe + w->size; /* w->size: graph body + tail */
+	return 0;
+}
+
+/* A new temporary file next to path (path.tmp-XXXXXX, named in *tmp),
+ * with the permissions a new file would get. */
+static FILE *open_temp(const char *path, char **tmp, struct p2o_err *err)
+{
+	FILE *f;
+	mode_t mask;
+	int fd;
+
+	if (!(*tmp = malloc(strlen(path) + sizeof ".tmp-XXXXXX"))) {
+		p2o_errf(err, P2O_ENOMEM, path, "out of memory");
+		return NULL;
+	}
+	sprintf(*tmp, "%s.tmp-XXXXXX", path);
+	if ((fd = mkstemp(*tmp)) < 0) {
+		p2o_errf(err, P2O_EIO, path, "cannot create %s: %s", *tmp, strerror(errno));
+		free(*tmp);
+		*tmp = NULL;
+		return NULL;
+	}
+	mask = umask(0); /* mkstemp makes 0600: give the usual 0666 & ~umask */
+	umask(mask);
+	if (fchmod(fd, 0666 & ~mask) != 0) {
+		/* not fatal: the file stays readable by its owner */
+	}
+	if (!(f = fdopen(fd, "wb"))) {
+		p2o_errf(err, P2O_EIO, path, "cannot open %s: %s", *tmp, strerror(errno));
+		close(fd);
+		unlink(*tmp);
+		free(*tmp);
+		*tmp = NULL;
+		return NULL;
+	}
+	setvbuf(f, NULL, _IOFBF, 1 << 20);
+	return f;
+}
+
+/* Check that exactly `expect` bytes went out, flush and close *f (NULL
+ * after), and rename tmp onto path. */
+static int finish_temp(FILE **f, const struct p2o_onnx_sink *s, uint64_t expect,
+		       const char *tmp, const char *path, struct p2o_err *err)
+{
+	int closed;
+
+	if (s->written != expect)
+		return p2o_errf(err, P2O_EINTERNAL, path, "wrote %llu bytes, expected %llu",
+				(unsigned long long)s->written, (unsigned long long)expect);
+	errno = 0;
+	if (fflush(*f) != 0 || ferror(*f))
+		return p2o_errf(err, P2O_EIO, path, "cannot write %s: %s", path,
+				strerror(errno ? errno : EIO));
+	closed = fclose(*f);
+	*f = NULL;
+	if (closed != 0)
+		return p2o_errf(err, P2O_EIO, path, "cannot write %s: %s", path, strerror(errno));
+	if (rename(tmp, path) != 0)
+		return p2o_errf(err, P2O_EIO, path, "cannot rename %s to %s: %s", tmp, path,
+				strerror(errno));
+	return 0;
+}
+
+static void sink_init(struct p2o_onnx_sink *s, FILE *f)
+{
+	memset(s, 0, sizeof *s);
+	s->base.append = sink_append;
+	s->f = f;
+}
+
+int p2o_write_onnx(const struct p2o_graph *g, const char *path, const char *protect,
+		   enum p2o_external_mode mode, int *external_out, struct p2o_err *err)
+{
+	struct p2o_onnx_writer w = {.g = g, .path = path, .err = err};
+	struct p2o_onnx_sink out, data;
+	uint64_t total, data_size = 0;
 	unsigned char frame[16];
 	size_t nframe;
-	char *tmp = NULL;
-	FILE *f = NULL;
-	mode_t mask;
-	int fd, closed, created = 0, rc = -1;
+	char *tmp = NULL, *data_tmp = NULL, *data_path = NULL;
+	const char *slash;
+	FILE *f = NULL, *df = NULL;
+	int data_renamed = 0, rc = -1;
 
+	if (external_out)
+		*external_out = 0;
 	if (!path || !*path)
 		return p2o_errf(err, P2O_EUSAGE, "", "no output file name");
 	if (!g->opset)
 		return p2o_errf(err, P2O_EINTERNAL, path, "the graph has no opset");
-	if (check_target(path, protect, err))
+	if (check_target(path, protect, err) || measure(&w, frame, &nframe, &total))
 		return -1;
+	if (mode == P2O_EXTERNAL_ALWAYS || total > ONNX_MAX_BYTES) {
+		if (!(data_path = malloc(strlen(path) + sizeof ".data")))
+			return p2o_errf(err, P2O_ENOMEM, path, "out of memory");
+		sprintf(data_path, "%s.data", path);
+		slash = strrchr(data_path, '/');
+		w.ext_location = slash ? slash + 1 : data_path;
+		if (check_target(data_path, protect, err) || measure(&w, frame, &nframe, &total))
+			goto done;
+		data_size = w.ext_size;
+	}
+	if (total > ONNX_MAX_BYTES) {
+		p2o_errf(err, P2O_ECONVERT, path, "the model is %llu bytes even with its "
+			 "weights in external data: over protobuf's 2 GiB limit",
+			 (unsigned long long)total);
+		goto done;
+	}
 
-	/* Size pass: validates everything and fixes the graph's length. */
-	if (p2o_onnx_emit_model(&w, 0))
-		return -1;
-	head = w.size;
-	w.size = 0;
-	if (p2o_onnx_emit_graph(&w))
-		return -1;
-	body = w.size;
-	if (p2o_onnx_emit_model(&w, 1))
-		return -1;
-	frame[0] = MODEL_GRAPH_TAG;
-	nframe = 1 + p2o_onnx_varint(frame + 1, body);
-	total = head + nframe + w.size; /* w.size: graph body + tail */
-	if (total > ONNX_MAX_BYTES)
-		return p2o_errf(err, P2O_ECONVERT, path,
-				"the model is %llu bytes: ONNX files over 2 GB need "
-				"external data, which is not supported yet",
-				(unsigned long long)total);
-
-	/* Write pass, into a temporary file next to path. */
-	if (!(tmp = malloc(strlen(path) + sizeof ".tmp-XXXXXX"))) {
-		p2o_errf(err, P2O_ENOMEM, path, "out of memory");
+	/* Write pass, into temporary files next to path. */
+	if (!(f = open_temp(path, &tmp, err)) ||
+	    (data_path && !(df = open_temp(data_path, &data_tmp, err))))
 		goto done;
-	}
-	sprintf(tmp, "%s.tmp-XXXXXX", path);
-	if ((fd = mkstemp(tmp)) < 0) {
-		p2o_errf(err, P2O_EIO, path, "cannot create %s: %s", tmp, strerror(errno));
-		goto done;
-	}
-	created = 1;
-	mask = umask(0); /* mkstemp makes 0600: give the usual 0666 & ~umask */
-	umask(mask);
-	if (fchmod(fd, 0666 & ~mask) != 0) {
-		/* not fatal: the model stays readable by its owner */
-	}
-	if (!(f = fdopen(fd, "wb"))) {
-		p2o_errf(err, P2O_EIO, path, "cannot open %s: %s", tmp, strerror(errno));
-		close(fd);
-		goto done;
-	}
-	setvbuf(f, NULL, _IOFBF, 1 << 20);
-	memset(&out, 0, sizeof out);
-	out.base.append = sink_append;
-	out.f = f;
+	sink_init(&out, f);
 	w.out = &out;
+	if (df) {
+		sink_init(&data, df);
+		w.ext_out = &data;
+		w.ext_size = 0;
+	}
 	if (p2o_onnx_emit_model(&w, 0))
 		goto done;
 	sink_append(&out.base, nframe, frame);
 	if (p2o_onnx_emit_graph(&w) || p2o_onnx_emit_model(&w, 1))
 		goto done;
-	if (out.written != total) {
-		p2o_errf(err, P2O_EINTERNAL, path, "wrote %llu bytes, expected %llu",
-			 (unsigned long long)out.written, (unsigned long long)total);
-		goto done;
+	if (df) { /* the data first: the model then never names a missing file */
+		if (finish_temp(&df, &data, data_size, data_tmp, data_path, err))
+			goto done;
+		data_renamed = 1;
 	}
-	errno = 0;
-	if (fflush(f) != 0 || ferror(f)) {
-		p2o_errf(err, P2O_EIO, path, "cannot write the model: %s",
-			 strerror(errno ? errno : EIO));
+	if (finish_temp(&f, &out, total, tmp, path, err))
 		goto done;
-	}
-	closed = fclose(f);
-	f = NULL;
-	if (closed != 0) {
-		p2o_errf(err, P2O_EIO, path, "cannot write the model: %s", strerror(errno));
-		goto done;
-	}
-	if (rename(tmp, path) != 0) {
-		p2o_errf(err, P2O_EIO, path, "cannot rename %s to %s: %s", tmp, path,
-			 strerror(errno));
-		goto done;
-	}
+	if (external_out)
+		*external_out = data_path != NULL;
 	rc = 0;
 done:
 	if (f)
 		fclose(f);
-	if (rc && created)
+	if (df)
+		fclose(df);
+	if (rc && tmp)
 		unlink(tmp);
+	if (rc && data_tmp && !data_renamed)
+		unlink(data_tmp);
+	if (rc && data_renamed)
+		unlink(data_path);
 	free(tmp);
+	free(data_tmp);
+	free(data_path);
 	return rc;
 }

@@ -181,7 +181,7 @@ def _prepare(model, arch, input_shape, tmp, forms, opsets, batches, extra, seed,
             assert res.returncode == 0, f"{form}/opset {opset}: convert failed:\n{res.stderr}"
             if checker and opset <= onnx.defs.onnx_opset_version():
                 onnx.checker.check_model(str(out), full_check=True)
-            names = [i.name for i in onnx.load(str(out)).graph.input]
+            names = [i.name for i in onnx.load(str(out), load_external_data=False).graph.input]
             for k, (b, env) in enumerate(cases):
                 jobs.append((out, dict(zip(names, xs[k]))))
                 where = f"{form}/opset {opset}/batch {b}" + "".join(

@@ -34,14 +34,13 @@ FAMILIES = {
     "convnext": ["convnext_tiny", "convnext_small", "convnext_base", "convnext_large"],
 }
 SMALLEST = {"efficientnet_b0", "regnet_x_400mf", "regnet_y_400mf", "convnext_tiny"}
-# ONNX files over 2 GB need external data, which pth2onnx does not write yet
-TOO_BIG = {"regnet_y_128gf": "2.6 GB of weights: an ONNX file over 2 GB needs external "
-                             "data, which pth2onnx does not support yet"}
+# regnet_y_128gf (2.6 GB of weights) goes over protobuf's 2 GB: pth2onnx
+# writes its weights as external data by itself (tests/test_external_data.py)
 FINE_TUNED = {"efficientnet": "efficientnet_b0", "regnet": "regnet_y_400mf",
               "convnext": "convnext_tiny"}
 
 MODELS = [name for names in FAMILIES.values() for name in names
-          if (ALL or name in SMALLEST) and name not in TOO_BIG]
+          if (ALL or name in SMALLEST)]
 
 
 def report(name, rows):
@@ -67,17 +66,3 @@ def test_fine_tuned_classifier_size_comes_from_weights(family):
                               extra=INPUT)
     assert all(r[-1] <= parity.MAX_REL_ERR for r in rows)
     report(name + " (2 classes)", rows)
-
-
-if ALL:  # a 2.6 GB checkpoint: make zoo only
-    def test_regnet_y_128gf_reports_the_2gb_limit(tmp_path):
-        """Until external data is written, the over-2 GB model fails cleanly:
-        exit 7, one message, no output file."""
-        torch.manual_seed(0)
-        ckpt = tmp_path / "regnet_y_128gf.pth"
-        torch.save(torchvision.models.regnet_y_128gf().state_dict(), ckpt)
-        out = tmp_path / "out.onnx"
-        res = parity.convert(ckpt, "regnet_y_128gf", out)
-        assert res.returncode == 7, res.stderr
-        assert "ONNX files over 2 GB need external data" in res.stderr
-        assert not out.exists()

@@ -52,10 +52,10 @@ static void test_roundtrip(void **state)
 
 	build(f, 17);
 	if (getenv("P2O_TEST_ONNX_OUT")) {
-		assert_int_equal(p2o_write_onnx(&f->g, getenv("P2O_TEST_ONNX_OUT"), NULL, &err), 0);
+		assert_int_equal(p2o_write_onnx(&f->g, getenv("P2O_TEST_ONNX_OUT"), NULL, P2O_EXTERNAL_AUTO, NULL, &err), 0);
 		f->produced = 0;
 	}
-	assert_int_equal(p2o_write_onnx(&f->g, f->path, NULL, &err), 0);
+	assert_int_equal(p2o_write_onnx(&f->g, f->path, NULL, P2O_EXTERNAL_AUTO, NULL, &err), 0);
 	assert_int_equal(err.code, P2O_OK);
 	assert_int_equal(f->produced, 1);
 	assert_int_equal(count_entries(f->dir), 1); /* no temporary left */
@@ -192,8 +192,8 @@ static void test_opset13_and_deterministic(void **state)
 	build(f, 13);
 	snprintf(other, sizeof other, "%s/again.onnx", f->dir);
 	put_file(f->path, "an older model"); /* replaced */
-	assert_int_equal(p2o_write_onnx(&f->g, f->path, NULL, &err), 0);
-	assert_int_equal(p2o_write_onnx(&f->g, other, NULL, &err), 0);
+	assert_int_equal(p2o_write_onnx(&f->g, f->path, NULL, P2O_EXTERNAL_AUTO, NULL, &err), 0);
+	assert_int_equal(p2o_write_onnx(&f->g, other, NULL, P2O_EXTERNAL_AUTO, NULL, &err), 0);
 	assert_int_equal(count_entries(f->dir), 2);
 	a = slurp(f->path, &alen);
 	b = slurp(other, &blen);
@@ -251,7 +251,7 @@ static void test_attrs_and_dtypes(void **state)
 	node->outputs[1]->dtype = P2O_DT_INT64;
 	assert_int_equal(p2o_graph_output(&f->g, node->outputs[0], "flag"), 0);
 	assert_int_equal(p2o_graph_output(&f->g, node->outputs[1], NULL), 0);
-	assert_int_equal(p2o_write_onnx(&f->g, f->path, NULL, &err), 0);
+	assert_int_equal(p2o_write_onnx(&f->g, f->path, NULL, P2O_EXTERNAL_AUTO, NULL, &err), 0);
 
 	m = load(f->path, &bytes, &len);
 	n = m->graph->node[0];
@@ -336,7 +336,7 @@ static void test_plain_is_not_copied(void **state)
 		free(data);
 		skip();
 	}
-	assert_int_equal(p2o_write_onnx(&f->g, f->path, NULL, &err), 0);
+	assert_int_equal(p2o_write_onnx(&f->g, f->path, NULL, P2O_EXTERNAL_AUTO, NULL, &err), 0);
 	after = vm_hwm_kb();
 	print_message("# peak RSS %ld kB -> %ld kB writing a 32768 kB tensor\n",
 		      before, after);
@@ -424,7 +424,7 @@ static void test_mapped_tensor(void **state)
 			else
 				fclose(clear);
 		}
-		assert_int_equal(p2o_write_onnx(&f->g, out[k], NULL, &err), 0);
+		assert_int_equal(p2o_write_onnx(&f->g, out[k], NULL, P2O_EXTERNAL_AUTO, NULL, &err), 0);
 		after = vm_hwm_kb();
 		if (k < 2 && before >= 0) {
 			print_message("# %s: peak RSS %ld kB -> %ld kB writing a %zu kB "
@@ -474,7 +474,7 @@ static void test_mapped_tensor(void **state)
 		assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
 		p2o_onnx_no_copy_range = k;
 		p2o_err_clear(&err);
-		assert_int_equal(p2o_write_onnx(&f->g, out[0], NULL, &err), -1);
+		assert_int_equal(p2o_write_onnx(&f->g, out[0], NULL, P2O_EXTERNAL_AUTO, NULL, &err), -1);
 		p2o_onnx_no_copy_range = 0;
 		assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
 		signal(SIGXFSZ, old_handler);
