@@ -9,13 +9,16 @@
  *   align_corners=True -> align_corners, else half_pixel (not
  *   pytorch_half_pixel: PyTorch maps an output of size 1 from the centre,
  *   half_pixel does too).
- * size= keeps the batch dynamic: sizes = Concat(Shape(x)[0:2], size).
+ * size= keeps the batch dynamic: sizes = Concat(Shape(x)[0:2], size); a
+ * size known only at run time (x.shape[-2:] of a dynamic input) comes from
+ * the graph (Shape -> Gather), and the output keeps that dimension's name.
  * scale_factor= works on inputs of unknown spatial size; when the size is
  * known the float scale is nudged by ulps if ONNX Runtime's float product
  * would floor to another size than PyTorch's.  recompute_scale_factor=True
  * needs a known size (it becomes sizes).  'area' and antialias are not
  * supported.
  */
+#include "dyn_int.h"
 #include "emit.h"
 
 #include <math.h>
@@ -28,15 +31,19 @@ struct opts {
 };
 
 static int get_floats(struct p2o_ctx *c, struct p2o_val *v, const char *what, int sp,
-		      double *out)
+		      double *out, struct p2o_val **dyn)
 {
 	int single = v->kind != V_TUPLE && v->kind != V_LIST;
 
 	if (!single && v->u.seq.n != (size_t)sp)
 		return p2o_fail(c, "%s must be a number or %d numbers, got %zu", what, sp, v->u.seq.n);
-	for (int d = 0; d < sp; d++)
-		if (p2o_val_float(single ? v : v->u.seq.items[d], &out[d]) || out[d] <= 0)
+	for (int d = 0; d < sp; d++) {
+		struct p2o_val *e = single ? v : v->u.seq.items[d];
+		if (dyn && p2o_is_dyn_int(e))
+			dyn[d] = e, out[d] = 1; /* a size known at run time */
+		else if (p2o_val_float(e, &out[d]) || out[d] <= 0)
 			return p2o_fail(c, "%s must be positive numbers", what);
+	}
 	return 0;
 }
 
@@ -49,6 +56,7 @@ static int resize(struct p2o_ctx *c, struct p2o_value *x, struct p2o_val *size,
 	int64_t sz[5];
 	float sc[5] = {1, 1, 1, 1, 1};
 	struct p2o_value *ins[4] = {x, NULL, NULL, NULL};
+	struct p2o_val *dyn[5] = {NULL, NULL, NULL, NULL, NULL};
 	struct p2o_node *n;
 	static const char *const LINEAR[] = {"linear", "bilinear", "trilinear"};
 
@@ -64,7 +72,8 @@ static int resize(struct p2o_ctx *c, struct p2o_value *x, struct p2o_val *size,
 				"linear, bilinear, bicubic, trilinear");
 	if (use_sizes == (scale->kind != V_NONE))
 		return p2o_fail(c, "give exactly one of size and scale_factor");
-	if (get_floats(c, use_sizes ? size : scale, use_sizes ? "size" : "scale_factor", sp, v))
+	if (get_floats(c, use_sizes ? size : scale, use_sizes ? "size" : "scale_factor", sp, v,
+		       use_sizes ? dyn + 2 : NULL))
 		return -1;
 	for (int d = 0; d < sp; d++) {
 		int64_t in = x->dims[2 + d].v;
@@ -93,7 +102,7 @@ static int resize(struct p2o_ctx *c, struct p2o_value *x, struct p2o_val *size,
 		if (!(ins[2] = p2o_graph_const(c->g, p2o_sprintf(&c->g->arena, "%s.scales", c->name),
 					       P2O_DT_FLOAT32, 1, (int64_t[]){x->rank}, sc)))
 			return p2o_fail(c, "out of memory");
-	} else if (x->dims[0].v >= 0 && x->dims[1].v >= 0) {
+	} else if (x->dims[0].v >= 0 && x->dims[1].v >= 0 && !dyn[2] && !dyn[3] && !dyn[4]) {
 		sz[0] = x->dims[0].v;
 		sz[1] = x->dims[1].v;
 		if (!(ins[3] = p2o_emit_ints(c, "sizes", sz, (size_t)x->rank)))
@@ -103,7 +112,7 @@ static int resize(struct p2o_ctx *c, struct p2o_value *x, struct p2o_val *size,
 		int64_t zero = 0, two = 2;
 		if (!(parts[0] = p2o_emit_unary(c, "Shape", x)) ||
 		    !(parts[0] = p2o_emit_slice(c, parts[0], &zero, &two, &zero, NULL, 1)) ||
-		    !(parts[1] = p2o_emit_ints(c, "size", sz + 2, (size_t)sp)) ||
+		    !(parts[1] = p2o_int_vector(c, "size", dyn + 2, sz + 2, (size_t)sp)) ||
 		    !(ins[3] = p2o_emit_concat(c, parts, 2, 0)))
 			return -1;
 	}
@@ -123,8 +132,11 @@ static int resize(struct p2o_ctx *c, struct p2o_value *x, struct p2o_val *size,
 		y->rank = x->rank;
 		y->dims[0] = x->dims[0];
 		y->dims[1] = x->dims[1];
-		for (int d = 0; d < sp; d++)
-			y->dims[2 + d] = (struct p2o_dim){sz[2 + d], NULL};
+		for (int d = 0; d < sp; d++) {
+			struct p2o_val *e = dyn[2 + d];
+			y->dims[2 + d] = !e ? (struct p2o_dim){sz[2 + d], NULL} :
+				e->sym_dim >= 0 ? e->sym_of->dims[e->sym_dim] : (struct p2o_dim){-1, NULL};
+		}
 	}
 	return 0;
 }
