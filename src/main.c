@@ -219,18 +219,39 @@ out:
 	return rc;
 }
 
-static int cmd_archs(void)
+/* Calls f(name, name length, file) for every "model NAME(" line of every
+ * built-in file. */
+static void each_builtin_model(void (*f)(const char *, int, const char *, int *), int *acc)
 {
 	for (size_t i = 0; i < p2o_builtin_archs_count; i++) {
 		const char *t = p2o_builtin_archs[i].text;
-		/* every "model NAME(" line of the file */
 		for (const char *p = t; (p = strstr(p, "model ")); p++)
 			if (p == t || p[-1] == '\n') {
 				const char *e = strpbrk(p + 6, "( \n");
-				printf("%-24.*s %s\n", (int)(e ? e - p - 6 : 0), p + 6,
-				       p2o_builtin_archs[i].file);
+				f(p + 6, (int)(e ? e - p - 6 : 0), p2o_builtin_archs[i].file, acc);
 			}
 	}
+}
+
+static void widest(const char *name, int len, const char *file, int *w)
+{
+	(void)name;
+	(void)file;
+	if (len > *w)
+		*w = len;
+}
+
+static void print_model(const char *name, int len, const char *file, int *w)
+{
+	printf("%-*.*s %s\n", *w, len, name, file);
+}
+
+static int cmd_archs(void)
+{
+	int w = 0;
+
+	each_builtin_model(widest, &w);
+	each_builtin_model(print_model, &w);
 	return 0;
 }
 

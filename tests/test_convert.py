@@ -288,9 +288,12 @@ def test_usage_errors(tmp_path, args, code, text):
 
 def test_archs_lists_builtins():
     res = _run("archs")
-    names = [line.split()[0] for line in res.stdout.splitlines()]
+    lines = res.stdout.splitlines()
+    names = [line.split()[0] for line in lines]
     assert res.returncode == 0
     assert {"TheModelClass", "mlp", "resnet18", "resnet50", "vgg16", "vgg16_bn"} <= set(names)
+    # one column for the files, however long the names
+    assert len({line.index("samples/") for line in lines}) == 1
 
 
 def test_snippet_harness_catches_a_wrong_conversion():
