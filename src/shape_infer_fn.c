@@ -1,6 +1,6 @@
 /* shape_infer_fn.c — shape rules for the ops the function converters emit
  * that shape_infer.c's table lacks: ArgMax/ArgMin, more reductions,
- * comparisons, Expand, Tile and elementwise math. */
+ * comparisons, Expand, Tile, Einsum and elementwise math. */
 #include "shape_infer.h"
 
 #include <string.h>
@@ -108,6 +108,44 @@ static int tile(struct p2o_node *n, struct p2o_err *err)
 	return 0;
 }
 
+/* Einsum "ab,bc->ac" (lower-case labels, as converters/einsum.c writes
+ * it): each output label takes its size from the operands; an ellipsis or
+ * an implicit output leaves the shape unknown. */
+static int einsum(struct p2o_node *n, struct p2o_err *err)
+{
+	const struct p2o_attr *eq = p2o_node_attr(n, "equation");
+	const char *arrow = eq && eq->s ? strstr(eq->s, "->") : NULL;
+	struct p2o_dim size[26];
+	int seen[26] = {0}, pos = 0;
+	size_t term = 0;
+	struct p2o_value *o = n->outputs[0];
+
+	o->dtype = n->inputs[0]->dtype;
+	o->rank = -1;
+	if (!arrow || strstr(eq->s, "..."))
+		return 0;
+	for (const char *s = eq->s; s <= arrow; s++) {
+		if (*s >= 'a' && *s <= 'z') {
+			const struct p2o_value *x = term < n->nin ? n->inputs[term] : NULL;
+			if (!x || x->rank < 0 || pos >= x->rank)
+				return x && x->rank < 0 ? 0 : fail(err, n, "the equation does not fit the inputs");
+			if (!seen[*s - 'a']++ || size[*s - 'a'].v < 0)
+				size[*s - 'a'] = x->dims[pos];
+			pos++;
+		} else if (*s == ',' || s == arrow) {
+			term++;
+			pos = 0;
+		}
+	}
+	o->rank = 0;
+	for (const char *s = arrow + 2; *s; s++) {
+		if (*s < 'a' || *s > 'z' || !seen[*s - 'a'] || o->rank >= P2O_MAX_RANK)
+			return fail(err, n, "bad output term in the equation");
+		o->dims[o->rank++] = size[*s - 'a'];
+	}
+	return 0;
+}
+
 int p2o_infer_fn_ops(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *err)
 {
 	static const char *const SAME[] = {"Acos", "Asin", "Atan", "Cosh", "Sinh", "Tan"};
@@ -129,5 +167,7 @@ int p2o_infer_fn_ops(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *er
 		return expand(n, err);
 	if (!strcmp(op, "Tile"))
 		return tile(n, err);
+	if (!strcmp(op, "Einsum"))
+		return einsum(n, err);
 	return 1; /* not an op of this table */
 }
