@@ -1,0 +1,180 @@
+"""Parity of the custom-model samples (samples/unet.arch, lstm_classifier.arch,
+gru_encoder.arch, m5.arch): models users write themselves, transcribed as
+they are usually written.  Each test builds the PyTorch reference model
+below (random init, torch.manual_seed(0); check_model randomizes the
+batch-norm statistics), saves it as a state_dict and as a checkpoint dict,
+converts it by its built-in name, and compares ONNX Runtime with PyTorch at
+batch 1 and 3 and two sizes of the dynamic axes (sequence length, number of
+samples, image height and width: one ONNX file runs them all)."""
+import subprocess
+
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+import parity
+from helpers import BIN
+
+FORMS = ("state_dict", "checkpoint")
+
+
+def report(name, rows):
+    print(name, len(rows), "outputs compared, max relative error",
+          max(e for *_, e in rows))
+
+
+# ------------------------------------------------------------------ U-Net
+# milesial/Pytorch-UNet (unet_parts.py, unet_model.py)
+class DoubleConv(nn.Module):
+    def __init__(self, in_channels, out_channels, mid_channels=None):
+        super().__init__()
+        if not mid_channels:
+            mid_channels = out_channels
+        self.double_conv = nn.Sequential(
+            nn.Conv2d(in_channels, mid_channels, kernel_size=3, padding=1, bias=False),
+            nn.BatchNorm2d(mid_channels),
+            nn.ReLU(inplace=True),
+            nn.Conv2d(mid_channels, out_channels, kernel_size=3, padding=1, bias=False),
+            nn.BatchNorm2d(out_channels),
+            nn.ReLU(inplace=True))
+
+    def forward(self, x):
+        return self.double_conv(x)
+
+
+class Down(nn.Module):
+    def __init__(self, in_channels, out_channels):
+        super().__init__()
+        self.maxpool_conv = nn.Sequential(nn.MaxPool2d(2), DoubleConv(in_channels, out_channels))
+
+    def forward(self, x):
+        return self.maxpool_conv(x)
+
+
+class Up(nn.Module):
+    def __init__(self, in_channels, out_channels, bilinear=True):
+        super().__init__()
+        if bilinear:
+            self.up = nn.Upsample(scale_factor=2, mode='bilinear', align_corners=True)
+            self.conv = DoubleConv(in_channels, out_channels, in_channels // 2)
+        else:
+            self.up = nn.ConvTranspose2d(in_channels, in_channels // 2, kernel_size=2, stride=2)
+            self.conv = DoubleConv(in_channels, out_channels)
+
+    def forward(self, x1, x2):
+        x1 = self.up(x1)
+        diffY = x2.size()[2] - x1.size()[2]
+        diffX = x2.size()[3] - x1.size()[3]
+        x1 = F.pad(x1, [diffX // 2, diffX - diffX // 2, diffY // 2, diffY - diffY // 2])
+        x = torch.cat([x2, x1], dim=1)
+        return self.conv(x)
+
+
+class OutConv(nn.Module):
+    def __init__(self, in_channels, out_channels):
+        super().__init__()
+        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size=1)
+
+    def forward(self, x):
+        return self.conv(x)
+
+
+class UNet(nn.Module):
+    def __init__(self, n_channels, n_classes, bilinear=False):
+        super().__init__()
+        self.inc = DoubleConv(n_channels, 64)
+        self.down1 = Down(64, 128)
+        self.down2 = Down(128, 256)
+        self.down3 = Down(256, 512)
+        factor = 2 if bilinear else 1
+        self.down4 = Down(512, 1024 // factor)
+        self.up1 = Up(1024, 512 // factor, bilinear)
+        self.up2 = Up(512, 256 // factor, bilinear)
+        self.up3 = Up(256, 128 // factor, bilinear)
+        self.up4 = Up(128, 64, bilinear)
+        self.outc = OutConv(64, n_classes)
+
+    def forward(self, x):
+        x1 = self.inc(x)
+        x2 = self.down1(x1)
+        x3 = self.down2(x2)
+        x4 = self.down3(x3)
+        x5 = self.down4(x4)
+        x = self.up1(x5, x4)
+        x = self.up2(x, x3)
+        x = self.up3(x, x2)
+        x = self.up4(x, x1)
+        return self.outc(x)
+
+
+# (height, width) pairs: even, and odd in both (the skip connections pad)
+UNET_SIZES = {32: 40, 37: 23}
+
+
+@pytest.mark.parametrize("name,bilinear", [("unet", False), ("unet_bilinear", True)])
+def test_unet(name, bilinear):
+    """Two image sizes, 32x40 and 37x23, through one ONNX file: the skip
+    connections' F.pad amounts are computed from run-time sizes.  (The
+    state_dict form only: 31M / 17M parameters make every form slow.)"""
+    torch.manual_seed(0)
+    model = UNet(3, 2, bilinear)
+    rows = parity.check_model(
+        model, name, ("batch_size", 3, "H", "W"), forms=("state_dict",), full_shapes=True,
+        sizes={"H": tuple(UNET_SIZES), "W": (0,)},
+        feeds=lambda rng, i, env: rng.standard_normal(
+            (env["batch_size"], 3, env["H"], UNET_SIZES[env["H"]])).astype("float32"))
+    assert len(rows) == 2 * 2 * 2  # opsets, batches, sizes
+    report(name, rows)
+
+
+class Fn(nn.Module):
+    def __init__(self, fn):
+        super().__init__()
+        self.fn = fn
+
+    def forward(self, *xs):
+        return self.fn(*xs)
+
+
+# F.pad by amounts computed from run-time sizes (what U-Net's Up needs):
+# one ONNX file at two lengths; "crop" pads by -2 at length 8
+DYN_PAD = {
+    "constant": (lambda x: F.pad(x, [x.size(2) % 3, 2]), "F.pad(x0, [x0.size(2) % 3, 2])"),
+    "value": (lambda x: F.pad(x, (1, x.size(-1) // 2), value=-1.5),
+              "F.pad(x0, (1, x0.size(-1) // 2), value=-1.5)"),
+    "reflect-to-multiple": (lambda x: F.pad(x, (0, (4 - x.size(2) % 4) % 4), mode='reflect'),
+                            "F.pad(x0, (0, (4 - x0.size(2) % 4) % 4), mode='reflect')"),
+    "replicate": (lambda x: F.pad(x, [x.size(2) - 4, 1], mode='replicate'),
+                  "F.pad(x0, [x0.size(2) - 4, 1], mode='replicate')"),
+    "crop": (lambda x: F.pad(x, [1, 6 - x.size(2)]), "F.pad(x0, [1, 6 - x0.size(2)])"),
+    "2d": (lambda x: F.pad(x.view(x.size(0), 2, 2, -1), [0, x.size(2) % 2, x.size(2) // 4, 1]),
+           "F.pad(x0.view(x0.size(0), 2, 2, -1), [0, x0.size(2) % 2, x0.size(2) // 4, 1])"),
+}
+
+
+@pytest.fixture(scope="module")
+def dyn_pad_results():
+    return parity.check_snippets({
+        cid: dict(module=Fn(fn), init=[], forward=expr, input_shapes=[("batch_size", 4, "L")],
+                  full_shapes=True, sizes={"L": (5, 8)})
+        for cid, (fn, expr) in DYN_PAD.items()})
+
+
+@pytest.mark.parametrize("case", list(DYN_PAD))
+def test_pad_by_run_time_sizes(case, dyn_pad_results):
+    rows = dyn_pad_results[case]
+    if isinstance(rows, BaseException):
+        raise rows
+    assert len(rows) == 2 * 2 * 2
+
+
+def test_circular_pad_by_run_time_sizes_is_an_error(tmp_path):
+    arch = tmp_path / "m.arch"
+    arch.write_text(parity.snippet_arch([], "F.pad(x0, [x0.size(2) % 3, 1], mode='circular')",
+                                        [("batch_size", 4, "L")], full_shapes=True))
+    torch.save({}, tmp_path / "empty.pth")
+    res = parity.convert(tmp_path / "empty.pth", arch, tmp_path / "out.onnx")
+    assert res.returncode == 5, res.stderr  # an error in the description
+    assert "circular padding needs amounts known at conversion time" in res.stderr
+    assert "m.arch:" in res.stderr
