@@ -178,3 +178,98 @@ def test_circular_pad_by_run_time_sizes_is_an_error(tmp_path):
     assert res.returncode == 5, res.stderr  # an error in the description
     assert "circular padding needs amounts known at conversion time" in res.stderr
     assert "m.arch:" in res.stderr
+
+
+# ---------------------------------------------------------- LSTM classifier
+class LSTMClassifier(nn.Module):
+    def __init__(self, vocab_size, embed_dim=64, hidden_dim=128, num_classes=2,
+                 num_layers=2, dropout=0.3):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embed_dim, padding_idx=0)
+        self.lstm = nn.LSTM(embed_dim, hidden_dim, num_layers=num_layers,
+                            batch_first=True, bidirectional=True, dropout=dropout)
+        self.dropout = nn.Dropout(dropout)
+        self.fc = nn.Linear(hidden_dim * 2, num_classes)
+
+    def forward(self, text):
+        embedded = self.dropout(self.embedding(text))
+        output, (hidden, cell) = self.lstm(embedded)
+        last = output[:, -1, :]
+        return self.fc(self.dropout(last))
+
+
+def padded_tokens(vocab):
+    """feeds for check_model: token ids in [1, vocab), the first sequence
+    padded with 0 (the padding id) after its first half."""
+    def feed(rng, i, env):
+        tokens = rng.integers(1, vocab, size=(env["batch_size"], env["seq_len"]))
+        tokens[0, env["seq_len"] // 2 + 1:] = 0
+        return tokens.astype("int64")
+    return feed
+
+
+def test_lstm_classifier():
+    """Vocabulary 1000 and 5 classes from the weights; sequences of 7 and 3
+    tokens through one ONNX file."""
+    torch.manual_seed(0)
+    model = LSTMClassifier(1000, num_classes=5)
+    rows = parity.check_model(model, "lstm_classifier", ("batch_size", "seq_len"), forms=FORMS,
+                              full_shapes=True, sizes={"seq_len": (7, 3)}, dtypes=["int64"],
+                              feeds=padded_tokens(1000))
+    assert len(rows) == 2 * 2 * 2 * 2  # forms, opsets, batches, lengths
+    report("lstm_classifier", rows)
+
+
+# ------------------------------------------------------------- GRU encoder
+# the encoder of PyTorch's chatbot tutorial, without packing (see the sample)
+class EncoderRNN(nn.Module):
+    def __init__(self, hidden_size, embedding, n_layers=1, dropout=0):
+        super().__init__()
+        self.n_layers = n_layers
+        self.hidden_size = hidden_size
+        self.embedding = embedding
+        self.gru = nn.GRU(hidden_size, hidden_size, n_layers,
+                          dropout=(0 if n_layers == 1 else dropout), bidirectional=True)
+
+    def forward(self, input_seq, hidden=None):
+        embedded = self.embedding(input_seq)
+        outputs, hidden = self.gru(embedded, hidden)
+        outputs = outputs[:, :, :self.hidden_size] + outputs[:, :, self.hidden_size:]
+        return outputs, hidden
+
+
+def test_gru_encoder():
+    """Vocabulary 300 from the weights; [seq_len, batch] inputs of 7 and 3
+    steps; both outputs (summed outputs, final hidden states) compared."""
+    torch.manual_seed(0)
+    model = EncoderRNN(500, nn.Embedding(300, 500), 2, 0.1)
+    rows = parity.check_model(model, "gru_encoder", ("seq_len", "batch_size"), forms=FORMS,
+                              full_shapes=True, sizes={"seq_len": (7, 3)}, dtypes=["int64"],
+                              high=300)
+    assert len(rows) == 2 * 2 * 2 * 2 * 2  # forms, opsets, batches, lengths, outputs
+    report("gru_encoder", rows)
+
+
+def test_gru_encoder_from_the_tutorials_checkpoint(tmp_path):
+    """The tutorial saves one dict for the whole chatbot: the encoder's
+    weights are under 'en' (next to 'de', the optimizers, the vocabulary
+    and the embedding's own state_dict); --key en selects them."""
+    torch.manual_seed(0)
+    embedding = nn.Embedding(300, 500)
+    model = parity.randomize(EncoderRNN(500, embedding, 2, 0.1)).eval()
+    decoder = nn.GRU(500, 500, 2)
+    ckpt = tmp_path / "4000_checkpoint.tar"
+    torch.save({"iteration": 4000, "en": model.state_dict(), "de": decoder.state_dict(),
+                "en_opt": torch.optim.Adam(model.parameters()).state_dict(),
+                "de_opt": torch.optim.Adam(decoder.parameters()).state_dict(), "loss": 2.5,
+                "voc_dict": {"name": "movie", "word2index": {"hello": 3}, "num_words": 300},
+                "embedding": embedding.state_dict()}, ckpt)
+    out = tmp_path / "encoder.onnx"
+    res = parity.convert(ckpt, "gru_encoder", out, "--key", "en")
+    assert res.returncode == 0, res.stderr
+    tokens = torch.randint(0, 300, (6, 2))
+    with torch.no_grad():
+        want = model(tokens)
+    got = parity.run_ort(out, {"input_seq": tokens.numpy()}, tmp_path)
+    for g, w in zip(got, want):
+        assert parity.rel_err(g, w.numpy()) <= parity.MAX_REL_ERR
