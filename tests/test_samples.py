@@ -137,47 +137,65 @@ class Fn(nn.Module):
         return self.fn(*xs)
 
 
-# F.pad by amounts computed from run-time sizes (what U-Net's Up needs):
-# one ONNX file at two lengths; "crop" pads by -2 at length 8
-DYN_PAD = {
-    "constant": (lambda x: F.pad(x, [x.size(2) % 3, 2]), "F.pad(x0, [x0.size(2) % 3, 2])"),
-    "value": (lambda x: F.pad(x, (1, x.size(-1) // 2), value=-1.5),
-              "F.pad(x0, (1, x0.size(-1) // 2), value=-1.5)"),
-    "reflect-to-multiple": (lambda x: F.pad(x, (0, (4 - x.size(2) % 4) % 4), mode='reflect'),
-                            "F.pad(x0, (0, (4 - x0.size(2) % 4) % 4), mode='reflect')"),
-    "replicate": (lambda x: F.pad(x, [x.size(2) - 4, 1], mode='replicate'),
-                  "F.pad(x0, [x0.size(2) - 4, 1], mode='replicate')"),
-    "crop": (lambda x: F.pad(x, [1, 6 - x.size(2)]), "F.pad(x0, [1, 6 - x0.size(2)])"),
-    "2d": (lambda x: F.pad(x.view(x.size(0), 2, 2, -1), [0, x.size(2) % 2, x.size(2) // 4, 1]),
-           "F.pad(x0.view(x0.size(0), 2, 2, -1), [0, x0.size(2) % 2, x0.size(2) // 4, 1])"),
+# Functions whose arguments are run-time sizes, as the samples use them:
+# F.pad by amounts computed from x.size() (U-Net's Up), pooling over a whole
+# axis of dynamic length (M5; Kim's text CNN uses max_pool1d).  One ONNX
+# file per opset runs at two lengths; "crop" pads by -2 at length 8.
+L1, L2 = ("batch_size", 4, "L"), ("batch_size", 3, "L", 5)
+DYN_SIZES = {
+    "pad-constant": (lambda x: F.pad(x, [x.size(2) % 3, 2]), "F.pad(x0, [x0.size(2) % 3, 2])",
+                     L1),
+    "pad-value": (lambda x: F.pad(x, (1, x.size(-1) // 2), value=-1.5),
+                  "F.pad(x0, (1, x0.size(-1) // 2), value=-1.5)", L1),
+    "pad-reflect-to-multiple": (
+        lambda x: F.pad(x, (0, (4 - x.size(2) % 4) % 4), mode='reflect'),
+        "F.pad(x0, (0, (4 - x0.size(2) % 4) % 4), mode='reflect')", L1),
+    "pad-replicate": (lambda x: F.pad(x, [x.size(2) - 4, 1], mode='replicate'),
+                      "F.pad(x0, [x0.size(2) - 4, 1], mode='replicate')", L1),
+    "pad-crop": (lambda x: F.pad(x, [1, 6 - x.size(2)]), "F.pad(x0, [1, 6 - x0.size(2)])", L1),
+    "pad-2d": (lambda x: F.pad(x, [0, x.size(2) % 2, x.size(2) // 4, 1]),
+               "F.pad(x0, [0, x0.size(2) % 2, x0.size(2) // 4, 1])", L2),
+    "avg_pool1d-whole": (lambda x: F.avg_pool1d(x, x.shape[-1]),
+                         "F.avg_pool1d(x0, x0.shape[-1])", L1),
+    "max_pool1d-whole": (lambda x: F.max_pool1d(x, x.size(2)).squeeze(2),
+                         "F.max_pool1d(x0, x0.size(2)).squeeze(2)", L1),
+    "avg_pool2d-whole": (lambda x: F.avg_pool2d(x, x.size()[2:], stride=1),
+                         "F.avg_pool2d(x0, x0.size()[2:], stride=1)", L2),
+    "max_pool2d-whole": (lambda x: F.max_pool2d(x, (x.size(2), 5)),
+                         "F.max_pool2d(x0, (x0.size(2), 5))", L2),
 }
 
 
 @pytest.fixture(scope="module")
-def dyn_pad_results():
+def dyn_size_results():
     return parity.check_snippets({
-        cid: dict(module=Fn(fn), init=[], forward=expr, input_shapes=[("batch_size", 4, "L")],
+        cid: dict(module=Fn(fn), init=[], forward=expr, input_shapes=[shape],
                   full_shapes=True, sizes={"L": (5, 8)})
-        for cid, (fn, expr) in DYN_PAD.items()})
+        for cid, (fn, expr, shape) in DYN_SIZES.items()})
 
 
-@pytest.mark.parametrize("case", list(DYN_PAD))
-def test_pad_by_run_time_sizes(case, dyn_pad_results):
-    rows = dyn_pad_results[case]
+@pytest.mark.parametrize("case", list(DYN_SIZES))
+def test_run_time_sizes_as_arguments(case, dyn_size_results):
+    rows = dyn_size_results[case]
     if isinstance(rows, BaseException):
         raise rows
     assert len(rows) == 2 * 2 * 2
 
 
-def test_circular_pad_by_run_time_sizes_is_an_error(tmp_path):
+@pytest.mark.parametrize("forward,message", [
+    ("F.pad(x0, [x0.size(2) % 3, 1], mode='circular')",
+     "circular padding needs amounts known at conversion time"),
+    ("F.avg_pool1d(x0, x0.size(2) // 2)",
+     "a kernel size known only at run time must be the whole size of its axis"),
+    ("F.max_pool1d(x0, x0.size(2), padding=1)", "takes no padding"),
+])
+def test_run_time_size_errors(tmp_path, forward, message):
     arch = tmp_path / "m.arch"
-    arch.write_text(parity.snippet_arch([], "F.pad(x0, [x0.size(2) % 3, 1], mode='circular')",
-                                        [("batch_size", 4, "L")], full_shapes=True))
+    arch.write_text(parity.snippet_arch([], forward, [L1], full_shapes=True))
     torch.save({}, tmp_path / "empty.pth")
     res = parity.convert(tmp_path / "empty.pth", arch, tmp_path / "out.onnx")
     assert res.returncode == 5, res.stderr  # an error in the description
-    assert "circular padding needs amounts known at conversion time" in res.stderr
-    assert "m.arch:" in res.stderr
+    assert message in res.stderr and "m.arch:5:" in res.stderr, res.stderr
 
 
 # ---------------------------------------------------------- LSTM classifier
@@ -273,3 +291,45 @@ def test_gru_encoder_from_the_tutorials_checkpoint(tmp_path):
     got = parity.run_ort(out, {"input_seq": tokens.numpy()}, tmp_path)
     for g, w in zip(got, want):
         assert parity.rel_err(g, w.numpy()) <= parity.MAX_REL_ERR
+
+
+# ---------------------------------------------------------------------- M5
+# PyTorch's speech command tutorial (torchaudio)
+class M5(nn.Module):
+    def __init__(self, n_input=1, n_output=35, stride=16, n_channel=32):
+        super().__init__()
+        self.conv1 = nn.Conv1d(n_input, n_channel, kernel_size=80, stride=stride)
+        self.bn1 = nn.BatchNorm1d(n_channel)
+        self.pool1 = nn.MaxPool1d(4)
+        self.conv2 = nn.Conv1d(n_channel, n_channel, kernel_size=3)
+        self.bn2 = nn.BatchNorm1d(n_channel)
+        self.pool2 = nn.MaxPool1d(4)
+        self.conv3 = nn.Conv1d(n_channel, 2 * n_channel, kernel_size=3)
+        self.bn3 = nn.BatchNorm1d(2 * n_channel)
+        self.pool3 = nn.MaxPool1d(4)
+        self.conv4 = nn.Conv1d(2 * n_channel, 2 * n_channel, kernel_size=3)
+        self.bn4 = nn.BatchNorm1d(2 * n_channel)
+        self.pool4 = nn.MaxPool1d(4)
+        self.fc1 = nn.Linear(2 * n_channel, n_output)
+
+    def forward(self, x):
+        x = self.pool1(F.relu(self.bn1(self.conv1(x))))
+        x = self.pool2(F.relu(self.bn2(self.conv2(x))))
+        x = self.pool3(F.relu(self.bn3(self.conv3(x))))
+        x = self.pool4(F.relu(self.bn4(self.conv4(x))))
+        x = F.avg_pool1d(x, x.shape[-1])
+        x = x.permute(0, 2, 1)
+        x = self.fc1(x)
+        return F.log_softmax(x, dim=2)
+
+
+def test_m5():
+    """35 classes from the weights; one-second clips at 8 kHz (8000 samples,
+    3 steps left for the average) and 16000 samples (8 steps) through one
+    ONNX file."""
+    torch.manual_seed(0)
+    model = M5(n_input=1, n_output=35)
+    rows = parity.check_model(model, "m5", ("batch_size", 1, "samples"), forms=FORMS,
+                              full_shapes=True, sizes={"samples": (8000, 16000)})
+    assert len(rows) == 2 * 2 * 2 * 2  # forms, opsets, batches, lengths
+    report("m5", rows)
