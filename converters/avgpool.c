@@ -8,7 +8,7 @@
  * exact when no window overhangs the padded input (always without
  * ceil_mode; with ceil_mode the input size must be known and fit).
  */
-#include "emit.h"
+#include "fn_util.h"
 
 #include <string.h>
 
@@ -21,12 +21,15 @@ static int call(struct p2o_ctx *c, struct p2o_module *m, const struct p2o_args *
 	int64_t k[3], s[3], p[6], ceil_mode = 0, cip = 1, div = 0, kprod = 1;
 	struct p2o_value *x = p2o_arg_tensor(c, fa, "input"), *y, *f;
 	struct p2o_node *n;
+	int rc;
 
 	if (!x)
 		return -1;
 	if (x->rank != sp + 2)
 		return p2o_fail(c, "%s expects [batch, channels, %d spatial dims], got %d-D", name,
 				sp, x->rank);
+	if ((rc = p2o_pool_whole(c, &a, x, sp, "GlobalAveragePool", out)))
+		return rc < 0 ? -1 : 0;
 	if (p2o_arg_ints(c, &a, "kernel_size", sp, k) ||
 	    p2o_arg_ints(c, &a, p2o_arg_is_none(&a, "stride") ? "kernel_size" : "stride", sp, s) ||
 	    p2o_arg_ints(c, &a, "padding", sp, p) ||

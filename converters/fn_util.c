@@ -1,5 +1,6 @@
 /* fn_util.c — helpers shared by the function converters (fn_util.h). */
 #include "fn_util.h"
+#include "dyn_int.h"
 
 int p2o_is_float_dt(enum p2o_dtype t)
 {
@@ -160,4 +161,40 @@ int p2o_tuple_result(struct p2o_ctx *c, struct p2o_value *const *xs, size_t n,
 		return p2o_fail(c, "out of memory");
 	*out = t;
 	return 0;
+}
+
+int p2o_pool_whole(struct p2o_ctx *c, const struct p2o_args *a, struct p2o_value *x, int sp,
+		   const char *op, struct p2o_val **out)
+{
+	struct p2o_val *kv = p2o_arg(a, "kernel_size"), **items = &kv;
+	size_t n = 1, dyn = 0;
+	int64_t k, p[3] = {0, 0, 0}, dil[3] = {1, 1, 1};
+
+	if (kv && (kv->kind == V_TUPLE || kv->kind == V_LIST)) {
+		items = kv->u.seq.items;
+		n = kv->u.seq.n;
+	}
+	for (size_t i = 0; i < n; i++)
+		dyn += p2o_is_dyn_int(items[i]);
+	if (!dyn)
+		return 0;
+	if (n != 1 && n != (size_t)sp)
+		return p2o_fail(c, "kernel_size must be an int or a tuple of %d ints", sp);
+	for (int d = 0; d < sp; d++) {
+		struct p2o_val *v = items[n == 1 ? 0 : d];
+		if (!p2o_dyn_is_dim(v, x, 2 + d) &&
+		    (p2o_val_int(v, &k) || x->dims[2 + d].v < 0 || x->dims[2 + d].v != k))
+			return p2o_fail(c, "a kernel size known only at run time must be the whole "
+					"size of its axis (x.size(%d) for axis %d)", 2 + d, 2 + d);
+	}
+	if (p2o_arg_ints(c, a, "padding", sp, p) ||
+	    (p2o_arg(a, "dilation") && p2o_arg_ints(c, a, "dilation", sp, dil)))
+		return -1;
+	for (int d = 0; d < sp; d++)
+		if (p[d] || dil[d] != 1)
+			return p2o_fail(c, "pooling with a run-time kernel size takes no padding "
+					"and no dilation");
+	if (p2o_arg(a, "divisor_override") && !p2o_arg_is_none(a, "divisor_override"))
+		return p2o_fail(c, "divisor_override is not supported with a run-time kernel size");
+	return p2o_unary(c, op, x, out) ? -1 : 1;
 }

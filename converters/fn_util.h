@@ -31,5 +31,15 @@ int p2o_known_dim(struct p2o_ctx *c, const struct p2o_value *x, int64_t d, const
 /* A tuple of tensors as the result of a converter. */
 int p2o_tuple_result(struct p2o_ctx *c, struct p2o_value *const *xs, size_t n,
 		     struct p2o_val **out);
+/* Pooling over the whole of each spatial axis with a kernel known only at
+ * run time (`F.avg_pool1d(x, x.shape[-1])` in M5, `F.max_pool1d(x,
+ * x.size(2))` in Kim's text CNN): when a kernel_size entry is a run-time
+ * size, every entry must be its axis's whole size (x.size(d), or a known
+ * size equal to it) with no padding; the output has size 1 on each axis
+ * (any stride): op is "GlobalAveragePool" or "GlobalMaxPool".  Returns 0
+ * when the kernel is known (the caller converts it), 1 when done, -1 on
+ * an error. */
+int p2o_pool_whole(struct p2o_ctx *c, const struct p2o_args *a, struct p2o_value *x, int sp,
+		   const char *op, struct p2o_val **out);
 
 #endif

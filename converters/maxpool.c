@@ -5,7 +5,7 @@
  * it changes the output: see p2o_pool_ceil_mode).  The functional form
  * takes ceil_mode before return_indices, the layer after.
  */
-#include "emit.h"
+#include "fn_util.h"
 
 #include <string.h>
 
@@ -18,6 +18,7 @@ static int call(struct p2o_ctx *c, struct p2o_module *m, const struct p2o_args *
 	int64_t k[3], s[3], p[6], d[3], ceil_mode = 0, ri = 0;
 	struct p2o_value *x = p2o_arg_tensor(c, fa, "input");
 	struct p2o_node *n;
+	int rc;
 
 	if (!x)
 		return -1;
@@ -25,6 +26,8 @@ static int call(struct p2o_ctx *c, struct p2o_module *m, const struct p2o_args *
 		sp = x->rank - 2;
 	if (x->rank != sp + 2 || sp < 1 || sp > 3)
 		return p2o_fail(c, "max pooling expects [batch, channels, %d spatial dims]", sp);
+	if ((rc = p2o_pool_whole(c, &a, x, sp, "GlobalMaxPool", out)))
+		return rc < 0 ? -1 : 0;
 	if (p2o_arg_ints(c, &a, "kernel_size", sp, k) ||
 	    p2o_arg_ints(c, &a, p2o_arg_is_none(&a, "stride") ? "kernel_size" : "stride", sp, s) ||
 	    p2o_arg_ints(c, &a, "padding", sp, p) || p2o_arg_ints(c, &a, "dilation", sp, d) ||

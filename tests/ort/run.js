@@ -23,10 +23,14 @@ function load(input) {
 
 async function main() {
   const jobs = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+  let session = null, loaded = null; // consecutive jobs of one model share its session
   for (let j = 0; j < jobs.length; j++) {
     const job = jobs[j];
-    const session = await ort.InferenceSession.create(job.model,
-      { graphOptimizationLevel: 'disabled', intraOpNumThreads: 1 });
+    if (job.model !== loaded) {
+      session = await ort.InferenceSession.create(job.model,
+        { graphOptimizationLevel: 'disabled', intraOpNumThreads: 1 });
+      loaded = job.model;
+    }
     const feeds = {};
     for (const input of job.inputs) feeds[input.name] = load(input);
     const results = await session.run(feeds);
