@@ -92,7 +92,9 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/unit/%)
 
 $(BUILD)/unit/%: tests/unit/%.c $(LIBOBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Wno-missing-prototypes $< $(LIBOBJS) -o $@ $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) -Wno-missing-prototypes -MMD -MP $< $(LIBOBJS) -o $@ $(LDLIBS) -lcmocka
+
+-include $(UNIT_BINS:=.d)
 
 unit: $(UNIT_BINS)
 

@@ -70,16 +70,21 @@ enum p2o_ast_kind {
 	AST_PASS, AST_BREAK, AST_CONTINUE,
 	AST_ASSERT,    /* kids[0] condition, kids[1] message or NULL */
 	AST_SUITE,     /* kids: statements */
+	AST_LOCAL_SUITE, /* kids: statements run in a scope of their own: a
+			  class's __init__ body, where a plain name is a local
+			  variable and only self.x sets an attribute */
 	AST_DEF,       /* s: name; params; kids[0] body (AST_SUITE).  Inside a
 			  block this is a method: a leading `self` parameter is
 			  dropped by the parser */
 	AST_FORWARD,   /* params; kids[0] body.  `forward(x):` or
 			  `def forward(self, x):` */
 	AST_BLOCK,     /* s: name; params (the constructor's); kids[0] body:
-			  the __init__ statements, with AST_DEF and AST_FORWARD
-			  among them.  Written `block Name(params):` or as a
-			  Python class `class Name(nn.Module):` whose
-			  `def __init__(self, params):` body is the body */
+			  the constructor's statements, with AST_DEF and
+			  AST_FORWARD among them.  Written `block Name(params):`,
+			  or as a Python class `class Name(nn.Module):`: then the
+			  body is the class-level statements, the methods and
+			  forward, and last `def __init__(self, params):`'s body
+			  as an AST_LOCAL_SUITE */
 	AST_MODEL,     /* s: name; inputs; outputs; kids[0]: AST_SUITE (a block
 			  body with a forward) or an expression (the model is an
 			  instance: `model m(x: [...]) = ResNet(...)`) */

@@ -16,11 +16,14 @@ static int block_def(struct parser *p, struct nodes *out)
 }
 
 /* A Python class: the block's params are __init__'s; its body is the
- * class-level statements, then __init__'s statements, then the methods. */
+ * class-level statements, then the methods (so __init__ can call them),
+ * then __init__'s statements in a scope of their own (AST_LOCAL_SUITE:
+ * `x = Conv2d(...)` there is a local variable, as in Python; only
+ * `self.x = ...` makes an attribute or a child). */
 static int class_def(struct parser *p, struct nodes *out)
 {
 	const struct arch_token *t = p_next(p), *name = p_peek(p, 0), *open;
-	const struct p2o_ast *init = NULL;
+	struct p2o_ast *init = NULL;
 	struct p2o_ast *n, *body;
 	struct nodes l = {0};
 
@@ -45,7 +48,7 @@ static int class_def(struct parser *p, struct nodes *out)
 		return -1;
 	n->s = name->s;
 	for (size_t i = 0; i < body->nkids; i++) {
-		const struct p2o_ast *k = body->kids[i];
+		struct p2o_ast *k = body->kids[i];
 		if (k->kind != AST_DEF || strcmp(k->s, "__init__"))
 			continue;
 		if (init)
@@ -60,17 +63,17 @@ static int class_def(struct parser *p, struct nodes *out)
 		    p_push(p, &l, k))
 			return -1;
 	}
-	if (init) {
-		n->params = init->params;
-		n->nparams = init->nparams;
-		for (size_t i = 0; i < init->kids[0]->nkids; i++)
-			if (p_push(p, &l, init->kids[0]->kids[i]))
-				return -1;
-	}
 	for (size_t i = 0; i < body->nkids; i++) {
 		struct p2o_ast *k = body->kids[i];
 		if ((k->kind == AST_FORWARD || k->kind == AST_DEF) && k != init &&
 		    p_push(p, &l, k))
+			return -1;
+	}
+	if (init) {
+		n->params = init->params;
+		n->nparams = init->nparams;
+		init->kids[0]->kind = AST_LOCAL_SUITE;
+		if (p_push(p, &l, init->kids[0]))
 			return -1;
 	}
 	p_take(body, &l);

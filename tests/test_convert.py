@@ -243,6 +243,55 @@ def test_class_syntax_several_inputs_and_outputs(tmp_path):
     parity.check_model(TwoHeads(), arch, [(2, 4, 4), (4, 4, 4)], forms=("state_dict",))
 
 
+class LocalsNet(nn.Module):
+    """__init__ as PyTorch users write it: a module in a local variable
+    passed to a container (not a child of its own: no `conv.*` keys), a
+    helper method defined after __init__ and called from it, and a
+    parameter shadowed by a local."""
+
+    def __init__(self, width=8):
+        super().__init__()
+        conv = nn.Conv2d(3, width, 3, padding=1)
+        width = width * 2
+        self.features = nn.Sequential(conv, nn.ReLU(), nn.Conv2d(8, width, 1))
+        self.head = self._make_head(width)
+
+    def forward(self, x):
+        return self.head(torch.flatten(F.adaptive_avg_pool2d(self.features(x), 1), 1))
+
+    def _make_head(self, c):
+        return nn.Linear(c, 5)
+
+
+LOCALS_ARCH = """
+import torch.nn as nn
+
+class LocalsNet(nn.Module):
+    def __init__(self, width=8):
+        super().__init__()
+        conv = nn.Conv2d(3, width, 3, padding=1)
+        width = width * 2
+        self.features = nn.Sequential(conv, nn.ReLU(), nn.Conv2d(8, width, 1))
+        self.head = self._make_head(width)
+
+    def forward(self, x):
+        return self.head(torch.flatten(F.adaptive_avg_pool2d(self.features(x), 1), 1))
+
+    def _make_head(self, c):
+        return nn.Linear(c, 5)
+
+model locals_net(x: [batch_size, 3, 8, 8]) -> y = LocalsNet()
+"""
+
+
+def test_class_init_locals_and_later_methods(tmp_path):
+    arch = tmp_path / "locals.arch"
+    arch.write_text(LOCALS_ARCH)
+    torch.manual_seed(0)
+    assert not any(k.startswith("conv.") for k in LocalsNet().state_dict())
+    parity.check_model(LocalsNet(), arch, (3, 8, 8), forms=("state_dict",), opsets=(17,))
+
+
 def test_output_names_and_input_override(tmp_path):
     arch = tmp_path / "two.arch"
     arch.write_text(TWO_HEADS)

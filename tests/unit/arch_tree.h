@@ -111,6 +111,7 @@ static __attribute__((unused)) void dump(struct sbuf *b, const struct p2o_ast *e
 		[AST_INDEX] = "[]", [AST_SLICE] = "slice", [AST_IFEXP] = "ifexp",
 		[AST_EXPR] = "expr", [AST_IF] = "if", [AST_FOR] = "for", [AST_WHILE] = "while",
 		[AST_RETURN] = "return", [AST_ASSERT] = "assert", [AST_SUITE] = "suite",
+		[AST_LOCAL_SUITE] = "init",
 		[AST_MODULE] = "module", [AST_ASSIGN] = "=",
 	};
 
@@ -238,7 +239,7 @@ static __attribute__((unused)) void validate(const struct p2o_ast *e)
 	case AST_ELLIPSIS: case AST_PASS: case AST_BREAK: case AST_CONTINUE:
 		assert_int_equal(e->nkids, 0);
 		break;
-	case AST_TUPLE: case AST_LIST: case AST_SUITE:
+	case AST_TUPLE: case AST_LIST: case AST_SUITE: case AST_LOCAL_SUITE:
 		all_kids(e);
 		break;
 	case AST_DICT:

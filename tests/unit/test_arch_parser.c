@@ -250,15 +250,16 @@ static void test_pytorch_class(void **state)
 	static const char *const body[] = {
 		"(= expansion 4)",
 		"(= scale 0.5)",
-		"(= (. self features) (call (. nn Sequential) (call (. nn Conv2d) 3 64 "
-		"(kw kernel_size 3) (kw padding 1)) (call (. nn ReLU) (kw inplace True)) "
-		"(call (. nn MaxPool2d) 2)))",
-		"(= (. self classifier) (call (. nn Linear) (* (* 64 16) 16) num_classes))",
 		"(def _head (x) (suite (return (call (. self classifier) x))))",
 		"(forward (x) (suite (= x (call (. self features) x)) "
 		"(= x (call (. torch flatten) x 1)) (return (call (. self _head) x))))",
+		/* __init__'s body last, in a scope of its own */
+		"(init (= (. self features) (call (. nn Sequential) (call (. nn Conv2d) 3 64 "
+		"(kw kernel_size 3) (kw padding 1)) (call (. nn ReLU) (kw inplace True)) "
+		"(call (. nn MaxPool2d) 2))) "
+		"(= (. self classifier) (call (. nn Linear) (* (* 64 16) 16) num_classes)))",
 	};
-	static const char *const empty[] = {"pass"};
+	static const char *const empty[] = {"(init pass)"};
 	struct p2o_ast *m = parse_ok(pytorch_class), *net;
 
 	(void)state;
@@ -268,9 +269,9 @@ static void test_pytorch_class(void **state)
 	assert_string_equal(net->s, "Net");
 	check_pos(net, 11, 1);
 	check_params(net, "(num_classes=10)");
-	check_pos(net->kids[0]->kids[4], 27, 5);
-	check_pos(net->kids[0]->kids[5], 30, 5);
-	assert_string_equal(net->kids[0]->kids[5]->s, "forward");
+	check_pos(net->kids[0]->kids[2], 27, 5);
+	check_pos(net->kids[0]->kids[3], 30, 5);
+	assert_string_equal(net->kids[0]->kids[3]->s, "forward");
 	check_suite(net->kids[0], body, P2O_ARRAY_LEN(body));
 
 	assert_int_equal(m->kids[1]->kind, AST_BLOCK);
