@@ -16,7 +16,8 @@ static int block_def(struct parser *p, struct nodes *out)
 }
 
 /* A Python class: the block's params are __init__'s; its body is the
- * class-level statements, then __init__'s statements, then the methods. */
+ * class-level statements, then the methods (so that __init__ can call
+ * them, as in Python), then __init__'s statements. */
 static int class_def(struct parser *p, struct nodes *out)
 {
 	const struct arch_token *t = p_next(p), *name = p_peek(p, 0), *open;
@@ -60,18 +61,18 @@ static int class_def(struct parser *p, struct nodes *out)
 		    p_push(p, &l, k))
 			return -1;
 	}
+	for (size_t i = 0; i < body->nkids; i++) {
+		struct p2o_ast *k = body->kids[i];
+		if ((k->kind == AST_FORWARD || k->kind == AST_DEF) && k != init &&
+		    p_push(p, &l, k))
+			return -1;
+	}
 	if (init) {
 		n->params = init->params;
 		n->nparams = init->nparams;
 		for (size_t i = 0; i < init->kids[0]->nkids; i++)
 			if (p_push(p, &l, init->kids[0]->kids[i]))
 				return -1;
-	}
-	for (size_t i = 0; i < body->nkids; i++) {
-		struct p2o_ast *k = body->kids[i];
-		if ((k->kind == AST_FORWARD || k->kind == AST_DEF) && k != init &&
-		    p_push(p, &l, k))
-			return -1;
 	}
 	p_take(body, &l);
 	if (!(n->kids = p2o_alloc(p->a, sizeof *n->kids)))
