@@ -71,9 +71,8 @@ const struct p2o_converter p2o_cv_linear = {
 	"in_features=None, out_features=None, bias=True, device=None, dtype=None",
 	NULL, bind, call};
 
-/* F.linear(input, weight, bias=None): the same nodes with the weight (and
- * bias) as tensors; a weight of rank 1 gives a MatMul that drops the last
- * dimension, as PyTorch does. */
+/* F.linear(input, weight, bias=None): the same nodes with the weight (2-D)
+ * and bias as tensors. */
 static int call_fn(struct p2o_ctx *c, struct p2o_module *m, const struct p2o_args *a,
 		   struct p2o_val **out)
 {
@@ -84,14 +83,13 @@ static int call_fn(struct p2o_ctx *c, struct p2o_module *m, const struct p2o_arg
 	(void)m;
 	if (!x || !w || (!p2o_arg_is_none(a, "bias") && !(b = p2o_arg_tensor(c, a, "bias"))))
 		return -1;
-	if (w->rank != 1 && w->rank != 2)
-		return p2o_fail(c, "linear: the weight must be 1-D or 2-D, not %d-D", w->rank);
-	if (x->rank >= 1 && x->dims[x->rank - 1].v >= 0 && w->dims[w->rank - 1].v >= 0 &&
-	    x->dims[x->rank - 1].v != w->dims[w->rank - 1].v)
+	if (w->rank != 2)
+		return p2o_fail(c, "linear: the weight must be 2-D, not %d-D", w->rank);
+	if (x->rank >= 1 && x->dims[x->rank - 1].v >= 0 && w->dims[1].v >= 0 &&
+	    x->dims[x->rank - 1].v != w->dims[1].v)
 		return p2o_fail(c, "linear: the input has %lld features in the last dimension, the "
-				"weight %lld", (long long)x->dims[x->rank - 1].v,
-				(long long)w->dims[w->rank - 1].v);
-	if (w->rank == 2 && !(w = p2o_emit_transpose(c, w, perm, 2)))
+				"weight %lld", (long long)x->dims[x->rank - 1].v, (long long)w->dims[1].v);
+	if (!(w = p2o_emit_transpose(c, w, perm, 2)))
 		return -1;
 	y = p2o_emit_binary(c, "MatMul", x, w);
 	if (b)
