@@ -1,10 +1,9 @@
 /*
- * setitem.c — assignment to part of a tensor, `x[index] = value` (also
- * `x[index] += v`): the evaluator calls setitem(x, index, value) and
- * rebinds the assigned name (or attribute, or outer item) to the result,
- * an updated copy: Where(mask, value, x) with a constant boolean mask of
- * the selected elements.  Other names for the same tensor (views,
- * aliases) do not see the change, unlike PyTorch's in-place write.
+ * setitem.c — `x[index] = value` (also `x[index] += v`): the evaluator calls
+ * setitem(x, index, value) and rebinds the assigned name (or attribute, or
+ * outer item) to the result, an updated copy: Where(mask, value, x) with a
+ * constant boolean mask of the selected elements.  Other names for the same
+ * tensor (views, aliases) do not see the change, unlike PyTorch's write.
  *
  * index: ints, slices with bounds known at conversion time and positive
  * steps (as PyTorch requires), and `...`; every axis that is indexed
@@ -180,13 +179,10 @@ static int call_setitem(struct p2o_ctx *c, struct p2o_module *m, const struct p2
 	struct p2o_node *n;
 
 	(void)m;
-	if (!x)
+	if (!x || (x->rank < 0 && p2o_fail(c, "assigning to part of a tensor of unknown rank "
+						     "is not supported")))
 		return -1;
-	if (x->rank < 0)
-		return p2o_fail(c, "assigning to part of a tensor of unknown rank is not supported");
-	if (parse_index(c, x, p2o_arg(a, "index"), sel))
-		return -1;
-	if (!(ins[0] = mask_of(c, x, sel)))
+	if (parse_index(c, x, p2o_arg(a, "index"), sel) || !(ins[0] = mask_of(c, x, sel)))
 		return c->err->code ? -1 : p2o_fail(c, "out of memory");
 	if (v->kind == V_TENSOR)
 		ins[1] = (ins[1] = p2o_cast(c, v->u.t, x->dtype)) ? place(c, x, ins[1], sel) : NULL;
