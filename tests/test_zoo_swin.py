@@ -13,7 +13,8 @@ padded to 7x7; patch merging pads 7 to 8.  With v2's 8x8 windows, 28 and
 
 `make test` checks swin_t and swin_v2_t and recognition without --arch;
 P2O_ZOO=all (`make zoo`) checks all six models, swin_t and swin_v2_t also
-at their default sizes (224 and 256), and 2-class fine-tunes.
+at their default sizes (224 and 256) and at odd sizes (72, 40), and
+2-class fine-tunes.
 """
 import os
 import subprocess
@@ -57,6 +58,16 @@ if ALL:  # make zoo only: default sizes and fine-tuned classifiers
         model = getattr(torchvision.models, name)()
         rows = parity.check_model(model, name, (3, size, size), forms=("state_dict",),
                                   opsets=(17,))
+        report(f"{name} at {size}", rows)
+
+    @pytest.mark.parametrize("name,size", [("swin_t", 72), ("swin_v2_t", 40)])
+    def test_odd_sizes(name, size):
+        """Odd feature maps: patch merging pads (9 -> 10, 5 -> 6), windows
+        pad 18 -> 21 (v1) and 10 -> 16 (v2) with shifts."""
+        torch.manual_seed(0)
+        model = getattr(torchvision.models, name)()
+        rows = parity.check_model(model, name, (3, size, size), forms=("state_dict",),
+                                  opsets=(17,), extra=("--input", f"input:batch_size,3,{size},{size}"))
         report(f"{name} at {size}", rows)
 
     @pytest.mark.parametrize("name", ["swin_t", "swin_v2_t"])
