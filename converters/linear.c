@@ -2,8 +2,10 @@
  * linear.c — Linear -> Gemm (2-D input) or MatMul + Add (N-D input).
  * Weights: weight [out_features, in_features], bias [out_features] unless
  * bias=False.  in_features/out_features may be left out (the weight says).
+ * F.linear(input, weight, bias=None) -> MatMul(input, Transpose(weight))
+ * (+ Add) with tensors for weight and bias.
  */
-#include "converter.h"
+#include "emit.h"
 
 static int bind(struct p2o_bind *b, struct p2o_module *m)
 {
@@ -68,3 +70,32 @@ const struct p2o_converter p2o_cv_linear = {
 	"Linear", P2O_CONV_LAYER,
 	"in_features=None, out_features=None, bias=True, device=None, dtype=None",
 	NULL, bind, call};
+
+/* F.linear(input, weight, bias=None): the same nodes with the weight (2-D)
+ * and bias as tensors. */
+static int call_fn(struct p2o_ctx *c, struct p2o_module *m, const struct p2o_args *a,
+		   struct p2o_val **out)
+{
+	struct p2o_value *x = p2o_arg_tensor(c, a, "input"), *w = p2o_arg_tensor(c, a, "weight");
+	struct p2o_value *b = NULL, *y;
+	int64_t perm[2] = {1, 0};
+
+	(void)m;
+	if (!x || !w || (!p2o_arg_is_none(a, "bias") && !(b = p2o_arg_tensor(c, a, "bias"))))
+		return -1;
+	if (w->rank != 2)
+		return p2o_fail(c, "linear: the weight must be 2-D, not %d-D", w->rank);
+	if (x->rank >= 1 && x->dims[x->rank - 1].v >= 0 && w->dims[1].v >= 0 &&
+	    x->dims[x->rank - 1].v != w->dims[1].v)
+		return p2o_fail(c, "linear: the input has %lld features in the last dimension, the "
+				"weight %lld", (long long)x->dims[x->rank - 1].v, (long long)w->dims[1].v);
+	if (!(w = p2o_emit_transpose(c, w, perm, 2)))
+		return -1;
+	y = p2o_emit_binary(c, "MatMul", x, w);
+	if (b)
+		y = p2o_emit_binary(c, "Add", y, b);
+	return y ? p2o_result(c, y, out) : -1;
+}
+
+const struct p2o_converter p2o_cv_linear_fn = {
+	"linear", 0, "input, weight, bias=None", NULL, NULL, call_fn};

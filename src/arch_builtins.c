@@ -313,6 +313,14 @@ BUILTIN(m_extend)
 	return 0;
 }
 
+BUILTIN(m_copy)
+{
+	(void)args;
+	if (want(ev, n, 0, 0, "copy", pos))
+		return -1;
+	return to_seq(ev, &self, 1, V_LIST, out, pos);
+}
+
 /* has_weights("aux1"): does the checkpoint hold the weight "aux1" or any
  * under "aux1." (full state_dict keys)?  For parts a checkpoint may or may
  * not carry, such as auxiliary heads that eval mode does not use. */
@@ -389,7 +397,7 @@ static const struct {
 	{"print", b_print}, {"OrderedDict", b_ordered_dict},
 	{"collections.OrderedDict", b_ordered_dict}, {"math.ceil", b_ceil},
 	{"math.floor", b_floor}, {"math.sqrt", b_sqrt}, {"list.append", m_append},
-	{"list.extend", m_extend}, {"math.log", b_log}, {"str", b_str},
+	{"list.extend", m_extend}, {"list.copy", m_copy}, {"math.log", b_log}, {"str", b_str},
 	{"has_weights", b_has_weights},
 	{"module.add_module", m_add_module}, {"module.children", m_children},
 	{"module.values", m_children}, {"module.items", m_items},

@@ -44,6 +44,13 @@ int p2o_assign_target(struct p2o_eval *ev, struct p2o_scope *sc,
 			obj->u.seq.items[i] = v;
 			return 0;
 		}
+		if (obj->kind == V_TENSOR) { /* x[i] = v: x is rebound to an updated copy */
+			struct p2o_val fn = {.kind = V_OP, .conv = p2o_converter_find("setitem")};
+			struct p2o_val *args[3] = {obj, idx, v}, *r;
+			if (p2o_call_value(ev, &fn, args, 3, NULL, NULL, 0, t->pos, &r))
+				return -1;
+			return p2o_assign_target(ev, sc, t->kids[0], r);
+		}
 		if (obj->kind == V_DICT) {
 			for (size_t i = 0; i < obj->u.seq.n; i += 2)
 				if (p2o_v_equal(obj->u.seq.items[i], idx))
@@ -209,8 +216,8 @@ int p2o_get_attr(struct p2o_eval *ev, struct p2o_val *obj, const char *name,
 	case V_MODULE: {
 		struct p2o_module *m = obj->u.mod;
 		struct p2o_val *v = m->scope ? p2o_scope_get(m->scope, name) : NULL;
-		if (!v && m->conv)
-			v = p2o_module_arg(m, name);
+		/* in forward, a bound weight before a constructor argument of the
+		 * same name: Linear's .bias is the tensor, not bias=True */
 		if (!v && m->conv && p2o_module_weight(m, name) && ev->g) {
 			struct p2o_ctx c = {ev, ev->g, ev->err, pos, m->path};
 			struct p2o_value *t = p2o_weight_value(&c, m, name);
@@ -218,6 +225,8 @@ int p2o_get_attr(struct p2o_eval *ev, struct p2o_val *obj, const char *name,
 			if (!v)
 				return ev->err->code ? -1 : OOM(ev, pos);
 		}
+		if (!v && m->conv)
+			v = p2o_module_arg(m, name);
 		if (!v && !strcmp(name, "forward"))
 			v = method(ev, obj, NULL);
 		if (!v) { /* add_module, children, items, ... */

@@ -1,5 +1,5 @@
 /* arch_tensor_ops.c — attributes of tensors in forward: x.shape, x.size(),
- * x.dim(), x.ndim, x.dtype, and methods (x.view, x.flatten, x.relu, ...)
+ * x.dim(), x.numel(), x.ndim, x.dtype, and methods (x.view, x.flatten, x.relu, ...)
  * that are the registry's functions with x as the first argument.  Sizes of
  * dynamic dimensions are symbolic ints that remember where they came from. */
 #include "arch_eval.h"
@@ -60,6 +60,22 @@ static int m_dim(struct p2o_eval *ev, struct p2o_val **args, size_t n, struct p2
 	return (*out = p2o_v_int(ev->a, self->u.t->rank)) ? 0 : OOM(ev, pos);
 }
 
+static int m_numel(struct p2o_eval *ev, struct p2o_val **args, size_t n, struct p2o_val *self,
+		   struct p2o_val **out, struct p2o_pos pos)
+{
+	struct p2o_value *t = self->u.t;
+	int64_t k = 1;
+
+	(void)args;
+	if (n)
+		return p2o_arch_error(ev->err, pos, "numel() takes no arguments");
+	for (int d = 0; d < t->rank; d++)
+		k *= t->dims[d].v;
+	if (t->rank < 0 || k < 0)
+		return p2o_arch_error(ev->err, pos, "numel() needs sizes known at conversion time");
+	return (*out = p2o_v_int(ev->a, k)) ? 0 : OOM(ev, pos);
+}
+
 static int builtin_method(struct p2o_eval *ev, struct p2o_val *self, const char *name,
 			  p2o_builtin_fn fn, struct p2o_pos pos, struct p2o_val **out)
 {
@@ -94,6 +110,8 @@ int p2o_tensor_attr(struct p2o_eval *ev, struct p2o_val *t, const char *name,
 		return builtin_method(ev, t, "size", m_size, pos, out);
 	if (!strcmp(name, "dim"))
 		return builtin_method(ev, t, "dim", m_dim, pos, out);
+	if (!strcmp(name, "numel"))
+		return builtin_method(ev, t, "numel", m_numel, pos, out);
 	c = p2o_converter_find(name);
 	if (!c || (c->flags & P2O_CONV_LAYER))
 		return p2o_arch_error(ev->err, pos, "tensor method '%s' is not supported", name);
