@@ -217,7 +217,7 @@ def right_padding(rng, i, env):
     if i != 1:
         return None
     n, L = env["batch_size"], env["L"]
-    lengths = [L] + list(rng.integers(1, L + 1, size=n - 1))
+    lengths = [L] + [max(1, L - 2 * k - 1) for k in range(n - 1)]
     return np.array([[j >= k for j in range(L)] for k in lengths])
 
 
