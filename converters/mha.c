@@ -1,6 +1,5 @@
-/*
- * mha.c — MultiheadAttention (torch.nn, as multi_head_attention_forward in
- * torch 1.13 computes it).  Weights: in_proj_weight [3E, E] when kdim ==
+/* mha.c — MultiheadAttention (as torch 1.13's multi_head_attention_forward
+ * computes it).  Weights: in_proj_weight [3E, E] when kdim ==
  * vdim == E, else q_proj_weight [E, E], k_proj_weight [E, kdim],
  * v_proj_weight [E, vdim]; in_proj_bias [3E] and out_proj.bias [E] unless
  * bias=False; out_proj.weight [E, E]; bias_k, bias_v [1, 1, E] with
@@ -10,7 +9,8 @@
  * bool mask marks masked positions (-inf), a float one is added;
  * attn_mask [L, S] or [N*H, L, S], key_padding_mask [N, S].  Batch and
  * lengths may be dynamic; unbatched [L, E] works.  Self-attention (query,
- * key, value one tensor) projects with one MatMul. */
+ * key, value one tensor) projects with one MatMul.  is_causal (torch 2's
+ * hint that attn_mask is causal) is ignored. */
 #include "attention.h"
 
 #include <math.h>
@@ -25,12 +25,12 @@ static struct hp hparams(const struct p2o_module *m)
 	struct p2o_args a = p2o_module_args(m);
 	struct hp h = {-1, -1, -1, -1, 1, 0, 0, 0};
 
-	p2o_val_int(p2o_arg(&a, "embed_dim"), &h.E);
-	p2o_val_int(p2o_arg(&a, "num_heads"), &h.H);
-	p2o_val_int(p2o_arg(&a, "bias"), &h.bias);
-	p2o_val_int(p2o_arg(&a, "add_bias_kv"), &h.bias_kv);
-	p2o_val_int(p2o_arg(&a, "add_zero_attn"), &h.zero_attn);
-	p2o_val_int(p2o_arg(&a, "batch_first"), &h.batch_first);
+	const char *names[] = {"embed_dim", "num_heads", "bias", "add_bias_kv", "add_zero_attn",
+			       "batch_first"};
+	int64_t *dst[] = {&h.E, &h.H, &h.bias, &h.bias_kv, &h.zero_attn, &h.batch_first};
+
+	for (int i = 0; i < 6; i++)
+		p2o_val_int(p2o_arg(&a, names[i]), dst[i]);
 	if (p2o_val_int(p2o_arg(&a, "kdim"), &h.kdim))
 		h.kdim = h.E;
 	if (p2o_val_int(p2o_arg(&a, "vdim"), &h.vdim))
@@ -177,17 +177,14 @@ static int call(struct p2o_ctx *c, struct p2o_module *m, const struct p2o_args *
 		return -1;
 	/* [N, H, L, hd] -> [L, N, H, hd] (or [N, L, H, hd]) -> [L, N, E] -> out_proj */
 	x = p2o_emit_reshape(c, p2o_emit_transpose(c, o, op, 4), (int64_t[]){0, 0, -1}, 3);
-	if (!(x = project(c, m, x, "out_proj.weight", h.bias ? "out_proj.bias" : NULL, -1, h.E)))
-		return -1;
-	if (unbatched && !(x = p2o_emit_squeeze(c, x, (int64_t[]){1}, 1)))
+	if (!(x = project(c, m, x, "out_proj.weight", h.bias ? "out_proj.bias" : NULL, -1, h.E)) ||
+	    (unbatched && !(x = p2o_emit_squeeze(c, x, (int64_t[]){1}, 1))))
 		return -1;
 	if (need && avg)
 		w = p2o_emit_reduce(c, "ReduceMean", w, (int64_t[]){1}, 1, 0);
 	if (need && w && unbatched)
 		w = p2o_emit_squeeze(c, w, (int64_t[]){0}, 1);
-	if (need && !w)
-		return -1;
-	if (p2o_result(c, x, &res[0]) || (need && p2o_result(c, w, &res[1])))
+	if ((need && !w) || p2o_result(c, x, &res[0]) || (need && p2o_result(c, w, &res[1])))
 		return -1;
 	if (!need)
 		res[1] = p2o_v_none();
