@@ -6,8 +6,9 @@ average_attn_weights, unbatched input), scaled_dot_product_attention
 library's TransformerEncoderLayer, TransformerDecoderLayer,
 TransformerEncoder, TransformerDecoder and Transformer (norm_first,
 activations, batch_first, masks, final norm, the nested-tensor fast path).
-Sequence lengths are symbolic: one ONNX file per opset (13 and 17) runs at
-two lengths and batches 1 and 3.  All snippets share one ONNX Runtime
+Sequence lengths are symbolic: one ONNX file per opset (13 and 17; 18 too
+where Split and ReduceMean change form) runs at two lengths and batches 1
+and 3.  All snippets share one ONNX Runtime
 process (check_snippets)."""
 import math
 import subprocess
@@ -68,8 +69,10 @@ NLE = ("batch_size", "L", E)
 NSE = ("batch_size", "S", E)
 
 CASES = {
-    # self-attention (one MatMul for q, k, v), weights averaged over heads
-    "mha-self": mha(f"{E}, {H}", lambda m, x: m(x, x, x), "m(x0, x0, x0)", [LNE]),
+    # self-attention (one MatMul + Split for q, k, v), weights averaged over
+    # heads (ReduceMean); both change form at opset 18
+    "mha-self": mha(f"{E}, {H}", lambda m, x: m(x, x, x), "m(x0, x0, x0)", [LNE],
+                    opsets=(13, 17, 18)),
     # cross-attention, batch first, weights per head
     "mha-batch_first-per_head": mha(
         f"{E}, {H}, batch_first=True",
