@@ -23,7 +23,7 @@ override LDFLAGS += $(SAN)
 LDLIBS  := -lprotobuf-c -lminizip -lz -lcjson -lm
 
 SRCS    := $(wildcard src/*.c converters/*.c opsets/*.c)
-ARCHS   := $(sort $(wildcard samples/*.arch))
+ARCHS   := $(sort $(wildcard samples/*.arch)) $(sort $(wildcard library/*.arch))
 OBJS    := $(SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/onnx.pb-c.o \
            $(BUILD)/obj/gen/builtin_archs.o
 LIBOBJS := $(filter-out $(BUILD)/obj/src/main.o,$(OBJS))

@@ -32,7 +32,8 @@ static int expand(struct p2o_ctx *c, struct p2o_value *x, struct p2o_val **items
 		dims[i] = 1;
 		if (v->kind != V_INT)
 			return p2o_fail(c, "sizes must be ints, not %s", p2o_v_kind_name(v));
-		if (i >= off && (p2o_dyn_is_dim(v, x, i - off) || v->u.i == -1))
+		if (i >= off && (p2o_dyn_is_dim(v, x, i - off) ||
+				  (!p2o_is_dyn_int(v) && v->u.i == -1)))
 			continue; /* keep */
 		if (p2o_is_dyn_int(v)) {
 			dyn[i] = v;

@@ -1,7 +1,9 @@
 /* arch_builtins.c — the global scope of a description: every layer and
- * function of the converter registry, the namespaces torch/nn/F/math, and
- * the compile-time builtins (range, len, min, ...). */
+ * function of the converter registry, the namespaces torch/nn/F/math, the
+ * compile-time builtins (range, len, min, ...), and the classes of the
+ * built-in library (the files of library/, after the converters). */
 #include "arch_eval.h"
+#include "arch_model.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -456,5 +458,6 @@ int p2o_builtins_install(struct p2o_eval *ev, struct p2o_scope *g)
 	}
 	if (!(v = p2o_v_float(ev->a, M_PI)) || p2o_scope_set(ev->a, g, "math.pi", v))
 		return -1;
-	return 0;
+	/* the library's classes (Transformer layers) after the converters */
+	return g == ev->globals ? p2o_arch_define_library(ev) : 0;
 }

@@ -3,6 +3,7 @@
  * run forward on the declared inputs. */
 #include "arch_model.h"
 #include "arch_bind.h"
+#include "builtin_archs.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,21 @@ int p2o_arch_define(struct p2o_eval *ev, const struct p2o_ast *file)
 					   &ret) < 0)
 				return -1;
 		}
+	}
+	return 0;
+}
+
+int p2o_arch_define_library(struct p2o_eval *ev)
+{
+	for (size_t i = 0; i < p2o_library_archs_count; i++) {
+		struct p2o_src *src = p2o_alloc(ev->a, sizeof *src);
+		const struct p2o_ast *file;
+		if (!src)
+			return p2o_errf(ev->err, P2O_ENOMEM, "", "out of memory");
+		*src = (struct p2o_src){p2o_library_archs[i].file, p2o_library_archs[i].text,
+					strlen(p2o_library_archs[i].text)};
+		if (!(file = p2o_arch_parse(ev->a, src, ev->err)) || p2o_arch_define(ev, file))
+			return -1;
 	}
 	return 0;
 }

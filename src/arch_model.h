@@ -14,6 +14,9 @@ struct p2o_build_opts {
 
 /* Put the file's blocks, functions and constants in ev->globals. */
 int p2o_arch_define(struct p2o_eval *ev, const struct p2o_ast *file);
+/* Put the classes of library/ (built in) in ev->globals: called by
+ * p2o_builtins_install, so a file's own definitions replace them. */
+int p2o_arch_define_library(struct p2o_eval *ev);
 /* The model called name, or the only model when name is NULL. */
 const struct p2o_ast *p2o_arch_find_model(const struct p2o_ast *file, const char *name);
 /* Run the model's constructor: the module tree. */

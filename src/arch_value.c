@@ -185,6 +185,7 @@ int p2o_v_equal(const struct p2o_val *a, const struct p2o_val *b)
 		return 1;
 	case V_MODULE: return a->u.mod == b->u.mod;
 	case V_CLASS: return a->u.cls == b->u.cls && a->conv == b->conv;
+	case V_OP: return a->conv == b->conv; /* F.relu == relu */
 	case V_DTYPE: return a->u.dtype == b->u.dtype;
 	case V_TENSOR: return a->u.t == b->u.t;
 	default: return 0;

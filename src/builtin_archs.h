@@ -13,4 +13,9 @@ struct p2o_builtin_arch {
 extern const struct p2o_builtin_arch p2o_builtin_archs[];
 extern const size_t p2o_builtin_archs_count;
 
+/* The .arch files of library/: classes (torch.nn's Transformer layers) that every
+ * description sees unless it defines the name itself (src/arch_library.c). */
+extern const struct p2o_builtin_arch p2o_library_archs[];
+extern const size_t p2o_library_archs_count;
+
 #endif
