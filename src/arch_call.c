@@ -192,22 +192,37 @@ static int new_module(struct p2o_eval *ev, struct p2o_val *cls, struct p2o_val *
 	m->scope->owner = m;
 	m->pos = pos;
 	if (cls->u.cls) { /* a block: run its constructor body */
-		const struct p2o_ast *blk = cls->u.cls;
+		const struct p2o_ast *blk = cls->u.cls, *body = blk->kids[0], *init = NULL;
 		struct p2o_val **vals = p2o_alloc_array(ev->a, blk->nparams, sizeof *vals), *ret;
+		struct p2o_scope *params = m->scope;
+		struct p2o_ast head;
+		int rc;
 		m->type = blk->s;
 		m->block = blk;
 		m->call_text = call_text(ev, m->type, args, nargs, kwnames, kwvals, nkw);
 		if (!vals || p2o_scope_set(ev->a, m->scope, "self", *out))
 			return OOM(ev, pos);
+		/* A class: __init__'s parameters and variables are its own locals
+		 * (arch_parser_top.c puts its body last, as AST_LOCAL_SUITE). */
+		if (body->nkids && body->kids[body->nkids - 1]->kind == AST_LOCAL_SUITE) {
+			init = body->kids[body->nkids - 1];
+			head = *body;
+			head.nkids--;
+			body = &head;
+			if (!(params = p2o_scope_new(ev->a, m->scope)))
+				return OOM(ev, pos);
+		}
 		if (bind_params(ev, blk->s, blk->params, blk->nparams, ev->globals, args, nargs,
 				kwnames, kwvals, nkw, pos, vals))
 			return -1;
 		for (size_t i = 0; i < blk->nparams; i++)
-			if (p2o_scope_set(ev->a, m->scope, blk->params[i].name, vals[i]))
+			if (p2o_scope_set(ev->a, params, blk->params[i].name, vals[i]))
 				return OOM(ev, pos);
 		if (++ev->depth > P2O_MAX_CALL_DEPTH)
 			return p2o_arch_error(ev->err, pos, "blocks nested deeper than %d", P2O_MAX_CALL_DEPTH);
-		int rc = p2o_exec_suite(ev, m->scope, blk->kids[0], &ret);
+		rc = p2o_exec_suite(ev, m->scope, body, &ret);
+		if (rc >= 0 && rc != P2O_RETURN && init)
+			rc = p2o_exec_suite(ev, params, init, &ret);
 		ev->depth--;
 		return rc < 0 ? -1 : 0;
 	}

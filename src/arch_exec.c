@@ -368,13 +368,6 @@ static int exec_stmt(struct p2o_eval *ev, struct p2o_scope *sc,
 			       OOM(ev, s->pos) : P2O_NEXT;
 	case AST_SUITE:
 		return p2o_exec_suite(ev, sc, s, ret);
-	case AST_LOCAL_SUITE: {
-		struct p2o_scope *local = p2o_scope_new(ev->a, sc); /* no owner */
-		if (!local)
-			return OOM(ev, s->pos);
-		rc = p2o_exec_suite(ev, local, s, ret);
-		return rc == P2O_RETURN ? P2O_NEXT : rc; /* __init__'s return */
-	}
 	default:
 		return p2o_arch_error(ev->err, s->pos, "this statement is not allowed here");
 	}

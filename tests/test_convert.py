@@ -246,18 +246,22 @@ def test_class_syntax_several_inputs_and_outputs(tmp_path):
 class LocalsNet(nn.Module):
     """__init__ as PyTorch users write it: a module in a local variable
     passed to a container (not a child of its own: no `conv.*` keys), a
-    helper method defined after __init__ and called from it, and a
-    parameter shadowed by a local."""
+    helper method defined after __init__ and called from it, a parameter
+    shadowed by a local, and an attribute named like a parameter
+    (`self.proj = nn.Linear(width, proj)`, as nn.TransformerEncoderLayer's
+    `self.dropout = Dropout(dropout)`) that leaves the parameter alone."""
 
-    def __init__(self, width=8):
+    def __init__(self, width=8, proj=12):
         super().__init__()
         conv = nn.Conv2d(3, width, 3, padding=1)
         width = width * 2
         self.features = nn.Sequential(conv, nn.ReLU(), nn.Conv2d(8, width, 1))
-        self.head = self._make_head(width)
+        self.proj = nn.Linear(width, proj)
+        self.head = self._make_head(proj)  # the parameter, not self.proj
 
     def forward(self, x):
-        return self.head(torch.flatten(F.adaptive_avg_pool2d(self.features(x), 1), 1))
+        x = torch.flatten(F.adaptive_avg_pool2d(self.features(x), 1), 1)
+        return self.head(self.proj(x))
 
     def _make_head(self, c):
         return nn.Linear(c, 5)
@@ -267,15 +271,17 @@ LOCALS_ARCH = """
 import torch.nn as nn
 
 class LocalsNet(nn.Module):
-    def __init__(self, width=8):
+    def __init__(self, width=8, proj=12):
         super().__init__()
         conv = nn.Conv2d(3, width, 3, padding=1)
         width = width * 2
         self.features = nn.Sequential(conv, nn.ReLU(), nn.Conv2d(8, width, 1))
-        self.head = self._make_head(width)
+        self.proj = nn.Linear(width, proj)
+        self.head = self._make_head(proj)  # the parameter, not self.proj
 
     def forward(self, x):
-        return self.head(torch.flatten(F.adaptive_avg_pool2d(self.features(x), 1), 1))
+        x = torch.flatten(F.adaptive_avg_pool2d(self.features(x), 1), 1)
+        return self.head(self.proj(x))
 
     def _make_head(self, c):
         return nn.Linear(c, 5)
