@@ -1,5 +1,5 @@
 """Parity of the custom-model samples (samples/unet.arch, lstm_classifier.arch,
-gru_encoder.arch, m5.arch): models users write themselves, transcribed as
+transformer_classifier.arch, gru_encoder.arch, m5.arch): models users write themselves, transcribed as
 they are usually written.  Each test builds the PyTorch reference model
 below (random init, torch.manual_seed(0); check_model randomizes the
 batch-norm statistics), saves it as a state_dict and as a checkpoint dict
@@ -9,6 +9,8 @@ PyTorch at batch 1 and 3 and two sizes of the dynamic axes (sequence
 length, number of samples, image height and width: one ONNX file runs them
 all).  Also: the functions the samples call with run-time sizes (F.pad by
 x.size() arithmetic, pooling over a whole dynamic axis) as snippets."""
+
+import math
 
 import pytest
 import torch
@@ -237,6 +239,45 @@ def test_lstm_classifier():
                               feeds=padded_tokens(1000))
     assert len(rows) == 2 * 2 * 2 * 2  # forms, opsets, batches, lengths
     report("lstm_classifier", rows)
+
+
+# ------------------------------------------------ Transformer classifier
+class TransformerClassifier(nn.Module):
+    def __init__(self, vocab_size, d_model=128, nhead=4, num_layers=2, dim_feedforward=256,
+                 num_classes=2, max_len=512, dropout=0.1):
+        super().__init__()
+        self.d_model = d_model
+        self.embedding = nn.Embedding(vocab_size, d_model, padding_idx=0)
+        self.pos_embedding = nn.Parameter(torch.zeros(1, max_len, d_model))
+        encoder_layer = nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout,
+                                                   batch_first=True)
+        self.encoder = nn.TransformerEncoder(encoder_layer, num_layers,
+                                             enable_nested_tensor=False)
+        self.classifier = nn.Linear(d_model, num_classes)
+
+    def forward(self, tokens):
+        padding = tokens == 0
+        x = self.embedding(tokens) * math.sqrt(self.d_model)
+        x = x + self.pos_embedding[:, :tokens.size(1)]
+        x = self.encoder(x, src_key_padding_mask=padding)
+        keep = (~padding).unsqueeze(-1).float()
+        x = (x * keep).sum(dim=1) / keep.sum(dim=1).clamp(min=1.0)
+        return self.classifier(x)
+
+
+def test_transformer_classifier():
+    """Vocabulary 1000 and 4 classes from the weights; sequences of 9 and 4
+    tokens, the first one padded (masked as keys and in the mean), through
+    one ONNX file.  The encoder layer is a local variable of __init__, as
+    PyTorch's documentation writes it: no `encoder_layer.*` keys."""
+    torch.manual_seed(0)
+    model = TransformerClassifier(1000, num_classes=4)
+    assert not any(k.startswith("encoder_layer.") for k in model.state_dict())
+    rows = parity.check_model(model, "transformer_classifier", ("batch_size", "seq_len"),
+                              forms=FORMS, full_shapes=True, sizes={"seq_len": (9, 4)},
+                              dtypes=["int64"], feeds=padded_tokens(1000))
+    assert len(rows) == 2 * 2 * 2 * 2  # forms, opsets, batches, lengths
+    report("transformer_classifier", rows)
 
 
 # ------------------------------------------------------------- GRU encoder
