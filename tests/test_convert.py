@@ -1,6 +1,7 @@
 """`pth2onnx convert` end to end: the three samples in four save forms at
 opsets 13 and 17 against PyTorch (see parity.py), and the error messages of
 a wrong description."""
+import inspect
 import subprocess
 
 import onnx
@@ -267,27 +268,9 @@ class LocalsNet(nn.Module):
         return nn.Linear(c, 5)
 
 
-LOCALS_ARCH = """
-import torch.nn as nn
-
-class LocalsNet(nn.Module):
-    def __init__(self, width=8, proj=12):
-        super().__init__()
-        conv = nn.Conv2d(3, width, 3, padding=1)
-        width = width * 2
-        self.features = nn.Sequential(conv, nn.ReLU(), nn.Conv2d(8, width, 1))
-        self.proj = nn.Linear(width, proj)
-        self.head = self._make_head(proj)  # the parameter, not self.proj
-
-    def forward(self, x):
-        x = torch.flatten(F.adaptive_avg_pool2d(self.features(x), 1), 1)
-        return self.head(self.proj(x))
-
-    def _make_head(self, c):
-        return nn.Linear(c, 5)
-
-model locals_net(x: [batch_size, 3, 8, 8]) -> y = LocalsNet()
-"""
+# the class above pasted as it is, and a model line
+LOCALS_ARCH = "import torch.nn as nn\n\n" + inspect.getsource(LocalsNet) + \
+    "\nmodel locals_net(x: [batch_size, 3, 8, 8]) -> y = LocalsNet()\n"
 
 
 def test_class_init_locals_and_later_methods(tmp_path):
