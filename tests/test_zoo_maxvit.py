@@ -7,16 +7,17 @@ opset 17 (and 13 for the small model), run by ONNX Runtime at batch 1 and
 
 maxvit_t only builds for 221..224-pixel inputs (every block's input must be
 divisible by its partition size, 7), and at 224 the check takes about a
-minute on two busy cores, so `make test` checks the same classes through a
-small torchvision MaxVit(...) (partition size 2, 64x64 input, 16..128
-channels): the description's file with one more model line.  It also
+minute on two busy cores; `make test` checks it once (1000 classes,
+without onnx.checker), and every option through a small torchvision
+MaxVit(...) (partition size 2, 64x64 input, 16..128 channels, opsets 13
+and 17): the description's file with one more model line.  It also
 checks that the partition layout follows the input (--input) as
 torchvision's constructor computes it from input_size, that maxvit_t
 itself binds (recognised without --arch, fine-tuned to 2 classes), and
 that inputs torchvision rejects (not divisible by the partition size; not
 square, where torchvision's grid attention fails) fail cleanly.
-P2O_ZOO=all (`make zoo`) checks maxvit_t at 224 (1000 and 2 classes) and
-at 448x448 (torchvision's maxvit_t(input_size=(448, 448))).
+P2O_ZOO=all (`make zoo`) also checks maxvit_t with onnx.checker, with 2
+classes, and at 448x448 (torchvision's maxvit_t(input_size=(448, 448))).
 """
 import os
 import subprocess
@@ -113,16 +114,17 @@ def test_fine_tuned_maxvit_t_is_recognised(tmp_path):
     assert "recognised as built-in maxvit_t (samples/maxvit.arch) with 2 classes" in res.stderr
 
 
-if ALL:
-    @pytest.mark.parametrize("num_classes", [1000, 2])
-    def test_maxvit_t(num_classes):
-        torch.manual_seed(0)
-        model = torchvision.models.maxvit_t(num_classes=num_classes)
-        rows = parity.check_model(model, "maxvit_t", (3, 224, 224), forms=("state_dict",),
-                                  opsets=(17,))
-        assert len(rows) == 2
-        report(f"maxvit_t ({num_classes} classes)", rows)
+@pytest.mark.parametrize("num_classes", [1000] + ([2] if ALL else []))
+def test_maxvit_t(num_classes):
+    torch.manual_seed(0)
+    model = torchvision.models.maxvit_t(num_classes=num_classes)
+    rows = parity.check_model(model, "maxvit_t", (3, 224, 224), forms=("state_dict",),
+                              opsets=(17,), checker=ALL)
+    assert len(rows) == 2
+    report(f"maxvit_t ({num_classes} classes)", rows)
 
+
+if ALL:
     def test_maxvit_t_at_448():
         """The built-in maxvit_t converted for 448x448 (--input) is
         torchvision's maxvit_t(input_size=(448, 448)); batch 1 only (slow)."""
