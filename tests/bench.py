@@ -2,8 +2,9 @@
 """bench.py -- `make bench`: pth2onnx's speed and memory, side by side with
 the physical limit (cp of the checkpoint) and with torch.onnx.export.
 
-For torchvision resnet50 and vgg16 (random init, torch.manual_seed(0); the
-state_dicts are made once and cached in $BUILD/bench/), each tool runs as a
+For torchvision resnet50, vgg16 and vit_b_16 (random init,
+torch.manual_seed(0); the state_dicts are made once and cached in
+$BUILD/bench/), each tool runs as a
 child process under /usr/bin/time: once to warm the page cache, then RUNS
 times, each after a sync (so no run pays for the previous one's dirty
 pages); the table shows the medians of wall time, CPU time (user + system)
@@ -29,7 +30,7 @@ BUILD = os.environ.get("BUILD", "build")
 RUNS = int(os.environ.get("RUNS", "3"))
 OUT = os.path.join(BUILD, "bench")
 P2O = os.path.join(BUILD, "pth2onnx")
-MODELS = ("resnet50", "vgg16")
+MODELS = ("resnet50", "vgg16", "vit_b_16")
 
 GEN = r"""
 import sys, torch, torchvision
