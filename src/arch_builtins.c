@@ -5,9 +5,12 @@
 #include "arch_eval.h"
 #include "arch_model.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define OOM(ev, pos) p2o_arch_error((ev)->err, (pos), "out of memory")
 #define UNUSED __attribute__((unused))
@@ -84,11 +87,38 @@ BUILTIN(b_int)
 	return (*out = p2o_v_int(ev->a, (int64_t)d)) ? 0 : OOM(ev, pos);
 }
 
+/* float('1.5'), float('-inf'), float(' NaN '): Python's spellings (decimal
+ * numbers; inf, infinity, nan in any case, signed), not strtod's others. */
+static int parse_float(const char *s, double *out)
+{
+	const char *p, *end;
+	double sign = 1;
+	char *e;
+	while (isspace((unsigned char)*s))
+		s++;
+	for (end = s + strlen(s); end > s && isspace((unsigned char)end[-1]); end--)
+		;
+	if (*(p = s) == '+' || *p == '-')
+		sign = *p++ == '-' ? -1 : 1;
+	if ((end - p == 3 && !strncasecmp(p, "inf", 3)) || (end - p == 8 && !strncasecmp(p, "infinity", 8)))
+		return *out = sign * INFINITY, 0;
+	if (end - p == 3 && !strncasecmp(p, "nan", 3))
+		return *out = sign * NAN, 0;
+	if (p == end || strpbrk(p, "xXpP(") || !(isdigit((unsigned char)*p) || *p == '.'))
+		return -1;
+	*out = strtod(s, &e);
+	return e == end ? 0 : -1;
+}
+
 BUILTIN(b_float)
 {
 	double d;
-	if (want(ev, n, 1, 1, "float", pos) || p2o_val_float(args[0], &d))
-		return ev->err->code ? -1 : p2o_arch_error(ev->err, pos, "float() needs a number");
+	if (want(ev, n, 1, 1, "float", pos))
+		return -1;
+	if (args[0]->kind == V_STR ? parse_float(args[0]->u.s, &d) : p2o_val_float(args[0], &d))
+		return ev->err->code ? -1 : args[0]->kind == V_STR ? p2o_arch_error(ev->err, pos,
+			"could not convert string to float: '%s'", args[0]->u.s) : p2o_arch_error(
+			ev->err, pos, "float() needs a number or a string, got %s", p2o_v_kind_name(args[0]));
 	return (*out = p2o_v_float(ev->a, d)) ? 0 : OOM(ev, pos);
 }
 
@@ -420,6 +450,11 @@ static const struct {
 	{"torch.bool", P2O_DT_BOOL}, {"torch.uint8", P2O_DT_UINT8},
 };
 
+static const struct { const char *name; double v; } CONSTANTS[] = {
+	{"math.pi", M_PI}, {"math.e", M_E}, {"math.inf", INFINITY}, {"math.nan", NAN},
+	{"torch.pi", M_PI}, {"torch.e", M_E}, {"torch.inf", INFINITY}, {"torch.nan", NAN},
+};
+
 int p2o_builtins_install(struct p2o_eval *ev, struct p2o_scope *g)
 {
 	const struct p2o_converter *const *all;
@@ -456,8 +491,9 @@ int p2o_builtins_install(struct p2o_eval *ev, struct p2o_scope *g)
 		if (p2o_scope_set(ev->a, g, DTYPES[i].name, v))
 			return -1;
 	}
-	if (!(v = p2o_v_float(ev->a, M_PI)) || p2o_scope_set(ev->a, g, "math.pi", v))
-		return -1;
+	for (size_t i = 0; i < P2O_ARRAY_LEN(CONSTANTS); i++)
+		if (!(v = p2o_v_float(ev->a, CONSTANTS[i].v)) || p2o_scope_set(ev->a, g, CONSTANTS[i].name, v))
+			return -1;
 	/* the library's classes (Transformer layers) after the converters */
 	return g == ev->globals ? p2o_arch_define_library(ev) : 0;
 }

@@ -1,6 +1,6 @@
 /* shape_infer_fn.c — shape rules for the ops the function converters emit
  * that shape_infer.c's table lacks: ArgMax/ArgMin, more reductions,
- * comparisons, Expand, Tile, Einsum and elementwise math. */
+ * comparisons, Expand, Tile, Einsum, Range and elementwise math. */
 #include "shape_infer.h"
 
 #include <string.h>
@@ -146,6 +146,26 @@ static int einsum(struct p2o_node *n, struct p2o_err *err)
 	return 0;
 }
 
+/* Range(start, limit, delta): 1-D, max(ceil((limit - start) / delta), 0)
+ * elements when all three are int constants, else of unknown size. */
+static int range(struct p2o_node *n)
+{
+	int64_t v[3];
+	struct p2o_value *o = n->outputs[0];
+
+	o->dtype = n->inputs[0]->dtype;
+	o->rank = 1;
+	o->dims[0] = UNKNOWN;
+	for (int i = 0; i < 3; i++)
+		if (p2o_const_ints(n->inputs[i], &v[i], 1) != 1)
+			return 0;
+	if (v[2] != 0) {
+		int64_t d = v[1] - v[0], q = d / v[2] + (d % v[2] != 0 && (d < 0) == (v[2] < 0));
+		o->dims[0].v = q > 0 ? q : 0;
+	}
+	return 0;
+}
+
 int p2o_infer_fn_ops(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *err)
 {
 	static const char *const SAME[] = {"Acos", "Asin", "Atan", "Cosh", "Sinh", "Tan"};
@@ -169,5 +189,7 @@ int p2o_infer_fn_ops(struct p2o_graph *g, struct p2o_node *n, struct p2o_err *er
 		return tile(n, err);
 	if (!strcmp(op, "Einsum"))
 		return einsum(n, err);
+	if (!strcmp(op, "Range"))
+		return range(n);
 	return 1; /* not an op of this table */
 }
