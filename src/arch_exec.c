@@ -244,6 +244,24 @@ int p2o_get_attr(struct p2o_eval *ev, struct p2o_val *obj, const char *name,
 	}
 	case V_TENSOR:
 		return p2o_tensor_attr(ev, obj, name, pos, out);
+	case V_CLASS: /* Transformer.generate_square_subsequent_mask(n): a method of a
+		       * class as a plain function (PyTorch's static methods; a method
+		       * that uses self fails there: self is not defined) */
+		for (size_t i = 0; obj->u.cls && obj->u.cls->kind == AST_BLOCK &&
+				   i < obj->u.cls->kids[0]->nkids; i++) {
+			const struct p2o_ast *d = obj->u.cls->kids[0]->kids[i];
+			if (d->kind != AST_DEF || strcmp(d->s, name))
+				continue;
+			if (!(*out = p2o_v_new(ev->a, V_FUNC)))
+				return OOM(ev, pos);
+			(*out)->u.fn.def = d;
+			(*out)->u.fn.closure = ev->globals;
+			return 0;
+		}
+		return p2o_arch_error(ev->err, pos, "class %s has no attribute '%s'%s",
+				      obj->u.cls ? obj->u.cls->s : obj->conv ? obj->conv->name : "?",
+				      name, obj->u.cls ? " (of a class, only its methods are "
+				      "supported, as functions without self)" : "");
 	case V_TUPLE: /* (values, indices) of torch.max(x, dim) and the like */
 		if (obj->conv && obj->u.seq.n == 2 && (!strcmp(name, "values") || !strcmp(name, "indices")))
 			return *out = obj->u.seq.items[name[0] == 'i'], 0;

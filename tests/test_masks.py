@@ -8,6 +8,7 @@ library's generate_square_subsequent_mask (function and method of
 Transformer) building tgt_mask from tgt.size(1) inside forward.  Opsets 13
 and 17, batches 1 and 3, two or more sequence lengths; all snippets share
 one ONNX Runtime process (check_snippets)."""
+import inspect
 import math
 import subprocess
 
@@ -113,6 +114,14 @@ CASES.update({
         [("batch_size", "L", E), ("batch_size", "S", E)], sizes=SEQ,
         init=[f"m = TransformerDecoder(TransformerDecoderLayer({LAYER}), 2)"],
         m=nn.TransformerDecoder(nn.TransformerDecoderLayer(E, H, 24, batch_first=True), 2)),
+    # the static method through the class, as torch 1.13 users call it
+    "decoder-class-attribute-mask": fn(
+        lambda m, t, mem: m(t, mem, tgt_mask=nn.Transformer.generate_square_subsequent_mask(
+            t.size(1))),
+        "m(x0, x1, tgt_mask=nn.Transformer.generate_square_subsequent_mask(x0.size(1)))",
+        [("batch_size", "L", E), ("batch_size", "S", E)], sizes=SEQ, opsets=(13,),
+        init=[f"m = TransformerDecoder(TransformerDecoderLayer({LAYER}), 1)"],
+        m=nn.TransformerDecoder(nn.TransformerDecoderLayer(E, H, 24, batch_first=True), 1)),
     "transformer-method-mask": fn(
         lambda m, s, t: m(s, t, tgt_mask=m.generate_square_subsequent_mask(t.size(1))),
         "m(x0, x1, tgt_mask=m.generate_square_subsequent_mask(x1.size(1)))",
@@ -147,6 +156,36 @@ def test_parity(results, case):
     print(case, "max relative error", max(e for *_, e in r))
 
 
+class Seq2Seq(nn.Module):
+    """A user's model: the causal mask built in forward from the method of
+    its nn.Transformer, of the run-time target length."""
+
+    def __init__(self):
+        super().__init__()
+        self.transformer = nn.Transformer(16, 4, 1, 1, 24, batch_first=True)
+        self.out = nn.Linear(16, 5)
+
+    def forward(self, src, tgt):
+        tgt_mask = self.transformer.generate_square_subsequent_mask(tgt.size(1))
+        return self.out(self.transformer(src, tgt, tgt_mask=tgt_mask))
+
+
+# the class above pasted as it is, and a model line
+SEQ2SEQ_ARCH = "import torch.nn as nn\n\n" + inspect.getsource(Seq2Seq) + \
+    "\nmodel seq2seq(src: [batch_size, S, 16], tgt: [batch_size, L, 16]) -> y = Seq2Seq()\n"
+
+
+def test_class_with_method_mask(tmp_path):
+    arch = tmp_path / "seq2seq.arch"
+    arch.write_text(SEQ2SEQ_ARCH)
+    torch.manual_seed(0)
+    r = parity.check_model(Seq2Seq(), arch, [("batch_size", "S", 16), ("batch_size", "L", 16)],
+                           forms=("state_dict",), opsets=(17,), full_shapes=True,
+                           sizes={"S": (3,), "L": (5, 2)})
+    assert len(r) == 4
+    print("seq2seq max relative error", max(e for *_, e in r))
+
+
 def test_masks_are_pytorchs():
     """The references mean what the cases say: torch 1.13's mask is
     triu(full(-inf), 1), and the NaN case really sees NaN."""
@@ -175,6 +214,7 @@ def _convert(tmp_path, forward, x="x: [batch_size, 4, 4]"):
     ("torch.triu(x)", "x: [batch_size]", "triu: input must have at least 2 dimensions, got a "
      "1-D tensor"),
     ("x.tril(1.5)", "x: [batch_size, 4, 4]", "diagonal"),
+    ("Transformer.forward(x, x)", "x: [batch_size, 4, 4]", "class Transformer has no attribute 'forward'"),
 ])
 def test_errors(tmp_path, forward, x, expect):
     res = _convert(tmp_path, forward, x)
