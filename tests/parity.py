@@ -12,7 +12,6 @@ and affine parameter, and every parameter initialised to a constant, with
 random values before saving.
 """
 import json
-import os
 import subprocess
 import tempfile
 from pathlib import Path
@@ -254,6 +253,32 @@ def check_snippet(module, init, forward, input_shapes, opsets=(13, 17), batches=
                                      inputs.get("full_shapes", False)))
         return check_model(module, arch, list(shapes), forms=("state_dict",), opsets=opsets,
                            batches=batches, extra=extra, seed=seed, checker=checker, **inputs)
+
+
+def check_torchvision(name, input_shape, **check_model_kw):
+    """Parity of the built-in architecture `name` with torchvision's model
+    of that name (random init, torch.manual_seed(0)), saved as a state_dict,
+    at opset 17 unless told, batch 1 and 3; prints the largest error and
+    returns check_model's rows."""
+    import torchvision  # only the zoo tests need it
+    torch.manual_seed(0)
+    model = getattr(torchvision.models, name)()
+    check_model_kw.setdefault("forms", ("state_dict",))
+    check_model_kw.setdefault("opsets", (17,))
+    rows = check_model(model, name, input_shape, **check_model_kw)
+    assert len(rows) == 2  # batch 1 and 3
+    print(name, "max relative error", max(e for *_, e in rows))
+    return rows
+
+
+def snippet_runs(kw):
+    """How many runs check_snippet makes for kwargs kw: opsets x batches x
+    the sizes of each named dimension of the inputs (kw["sizes"])."""
+    runs = len(kw.get("opsets", (13, 17))) * len(kw.get("batches", (1, 3)))
+    names = {d for s in kw["input_shapes"] for d in s if isinstance(d, str)} - {"batch_size"}
+    for n in names:
+        runs *= len(kw["sizes"][n])
+    return runs
 
 
 def check_snippets(cases):

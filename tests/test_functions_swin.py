@@ -12,6 +12,7 @@ forward returns f(x0, ...) — parity.check_snippets (state_dict, onnx.checker,
 ONNX Runtime at batch 1 and 3, max relative error <= 1e-4) at opsets 13 and
 17, all models in one ONNX Runtime process.
 """
+import inspect
 import math
 import textwrap
 
@@ -238,20 +239,9 @@ class CallsMethodInInit(nn.Module):
 def test_class_init_calls_a_method_and_linear_bias_is_the_tensor(tmp_path):
     """A pasted class whose __init__ calls a method defined after it (as in
     Python); in forward, self.fc.bias is the weight tensor, not bias=True."""
-    src = textwrap.dedent('''
-        class CallsMethodInInit(nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.build(4)
-
-            def build(self, dim):
-                self.fc = nn.Linear(dim, 3)
-
-            def forward(self, x):
-                return F.linear(x, self.fc.weight, self.fc.bias) + self.fc(x)
-
-        model m(x: [batch_size, 4]) -> y = CallsMethodInInit()
-        ''')
+    # the class above pasted as it is, and a model line
+    src = inspect.getsource(CallsMethodInInit) + \
+        "\nmodel m(x: [batch_size, 4]) -> y = CallsMethodInInit()\n"
     arch = tmp_path / "m.arch"
     arch.write_text(src)
     torch.manual_seed(0)

@@ -12,7 +12,6 @@ import inspect
 import math
 import subprocess
 
-import numpy as np
 import pytest
 import torch
 import torch.nn as nn
@@ -148,10 +147,7 @@ def test_parity(results, case):
     r = results[case]
     if isinstance(r, BaseException):
         raise r
-    kw = CASES[case]
-    runs = len(kw.get("opsets", (13, 17))) * len(kw.get("batches", (1, 3)))
-    names = {d for s in kw["input_shapes"] for d in s if isinstance(d, str)} - {"batch_size"}
-    runs *= int(np.prod([len(SEQ[n]) for n in names]))
+    runs = parity.snippet_runs(CASES[case])
     assert len(r) == runs
     print(case, "max relative error", max(e for *_, e in r))
 

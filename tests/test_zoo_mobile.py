@@ -30,11 +30,7 @@ MODELS = ALL if os.environ.get("P2O_ZOO") == "all" else SMALLEST
 
 @pytest.mark.parametrize("name", MODELS)
 def test_parity(name):
-    torch.manual_seed(0)
-    model = getattr(torchvision.models, name)()
-    report = parity.check_model(model, name, (3, 224, 224), forms=("state_dict",), opsets=(17,))
-    assert len(report) == 2  # batches 1 and 3
-    print(name, "max relative error", max(e for *_, e in report))
+    parity.check_torchvision(name, (3, 224, 224))
 
 
 @pytest.mark.parametrize("name", SMALLEST)

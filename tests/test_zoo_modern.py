@@ -49,12 +49,7 @@ def report(name, rows):
 
 @pytest.mark.parametrize("name", MODELS)
 def test_parity(name):
-    torch.manual_seed(0)
-    model = getattr(torchvision.models, name)()
-    rows = parity.check_model(model, name, SHAPE, forms=("state_dict",), opsets=(17,),
-                              extra=INPUT)
-    assert len(rows) == 2  # batch 1 and 3
-    report(name, rows)
+    parity.check_torchvision(name, SHAPE, extra=INPUT)
 
 
 @pytest.mark.parametrize("family", list(FAMILIES))

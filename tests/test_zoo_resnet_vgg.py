@@ -30,12 +30,7 @@ CASES = [(n, (3, 224, 224), ()) for n in RESNETS if ALL and n != "resnet18"] + \
 
 @pytest.mark.parametrize("name,shape,extra", CASES, ids=[c[0] for c in CASES])
 def test_parity(name, shape, extra):
-    torch.manual_seed(0)
-    model = getattr(torchvision.models, name)()
-    rows = parity.check_model(model, name, shape, forms=("state_dict",), opsets=(17,),
-                              extra=extra)
-    assert len(rows) == 2  # batch 1 and 3
-    print(name, "max relative error", max(e for *_, e in rows))
+    parity.check_torchvision(name, shape, extra=extra)
 
 
 def test_vgg_fine_tuned_to_2_classes_converts_under_the_same_name():

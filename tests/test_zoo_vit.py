@@ -36,12 +36,7 @@ def report(name, rows):
 
 @pytest.mark.parametrize("name", MODELS)
 def test_parity(name):
-    torch.manual_seed(0)
-    model = getattr(torchvision.models, name)()
-    rows = parity.check_model(model, name, SHAPE, forms=("state_dict",), opsets=(17,),
-                              checker=ALL)
-    assert len(rows) == 2  # batch 1 and 3
-    report(name, rows)
+    parity.check_torchvision(name, SHAPE, checker=ALL)
 
 
 if ALL:  # a minute on 2 cores: make zoo only
